@@ -1,0 +1,3 @@
+export { PaasClient, createClient } from './client.js';
+export type { RouterTableRequest, UploadProgress } from './client.js';
+export type { ClientOptions, RequestOptions, RawResponse } from './http.js';

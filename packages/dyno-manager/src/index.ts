@@ -1,0 +1,9 @@
+export type {
+  AppSpec,
+  DynoEventSink,
+  DynoManager,
+  DynoManagerOptions,
+  DynoStatus,
+  PortProbe,
+  RouteSync,
+} from './types.js';

@@ -1,0 +1,1 @@
+export type { AccessLogSink, Router, RouterOptions } from './types.js';

@@ -1,0 +1,38 @@
+import type { RouteTable } from '@paas/core';
+
+/** Every limit of the router, named after Heroku's behaviour; all configurable. */
+export interface RouterOptions {
+  /** H12: time from the request fully sent to the dyno until the first response byte (Heroku: 30 s). */
+  requestTimeoutMs: number;
+  /** H19: time to open a connection to a dyno (Heroku: 5 s). */
+  connectTimeoutMs: number;
+  /** H15: time without a byte either way once the response started (Heroku: 55 s). */
+  idleTimeoutMs: number;
+  /** Time a client may take to send the request head (slow clients cannot hold connections). */
+  headersTimeoutMs: number;
+  /** Bytes of the request line plus headers. */
+  maxHeaderBytes: number;
+  /** Idle keep-alive time of client connections. */
+  keepAliveTimeoutMs: number;
+  /** Longest wait for requests in flight to removed backends when a new table is applied. */
+  drainTimeoutMs: number;
+  /** Backends that refused or timed out are skipped for this long. */
+  backendPenaltyMs: number;
+}
+
+/** One line of the app's router log, already in Heroku's `at=info method=GET ...` format. */
+export type AccessLogSink = (app: string, line: string) => void;
+
+export interface Router {
+  /** Starts serving HTTP. Resolves with the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /**
+   * Replaces the route table atomically. Resolves once no request is in flight to a backend that the
+   * new table no longer lists (or `drainTimeoutMs` passed), so the caller may then stop those dynos.
+   */
+  applyTable(table: RouteTable): Promise<void>;
+  /** The table being served. */
+  table(): RouteTable;
+  /** Stops accepting connections and waits for requests in flight (up to `drainTimeoutMs`). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,1 @@
+export type { BuildLimits, BuildOutput, CompileRequest, CompiledSlug, SlugCompiler, SlugCompilerOptions } from './types.js';
