@@ -27,6 +27,10 @@ export interface DynoStatus {
   createdAt: number;
   /** Where the router reaches it, for web dynos that are up and routed. */
   backend: RouteBackend | undefined;
+  /** For a crashed dyno: when it will be restarted, ms since epoch. */
+  restartAt?: number;
+  /** For a crashed dyno: the exit status of its process, when known. */
+  exitCode?: number;
 }
 
 /** Checks whether something accepts TCP connections, without sending anything. */
@@ -48,6 +52,11 @@ export interface RouteSync {
 export interface DynoManagerOptions {
   /** Docker network the dynos join; the router reaches them on it. */
   network: string;
+  /**
+   * Name of this platform instance; the manager only sees and touches dynos labelled with it. Defaults
+   * to `default`.
+   */
+  platform?: string;
   /** `$PORT` inside every dyno. */
   port: number;
   /** A web dyno must accept TCP on $PORT within this (R10). */
@@ -57,6 +66,24 @@ export interface DynoManagerOptions {
   /** Period of the full reconcile pass that catches anything events missed. */
   reconcileIntervalMs: number;
   sizes: readonly DynoSize[];
+  /** When crashed dynos are restarted; `DEFAULT_CRASH_BACKOFF` when unset. */
+  crashBackoff?: CrashBackoffOptions;
+  /**
+   * Containers of an app that has not been applied or deployed are removed after this long (2 minutes when
+   * unset). It leaves the control plane time to `apply()` every app after a restart.
+   */
+  unknownAppGraceMs?: number;
+}
+
+/**
+ * Restart policy for crashed dynos: the first crash restarts at once, the n-th (n >= 2) after
+ * `min(initialMs * 2^(n-2), maxMs)`. A dyno that was up for `resetAfterMs` before crashing starts again
+ * from the first crash, as does every dyno of a new release.
+ */
+export interface CrashBackoffOptions {
+  initialMs: number;
+  maxMs: number;
+  resetAfterMs: number;
 }
 
 /** A line for the app's log stream, from the platform about a dyno (e.g. `State changed from starting to up`). */

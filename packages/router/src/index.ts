@@ -1,1 +1,8 @@
 export type { AccessLogSink, Router, RouterOptions } from './types.js';
+export { createRouter } from './router.js';
+export type { RouterDeps } from './router.js';
+export { DEFAULT_ROUTER_OPTIONS } from './options.js';
+export { ROUTER_ERRORS } from './error-codes.js';
+export type { RouterErrorCode } from './error-codes.js';
+export { formatAccessLine } from './access-log.js';
+export type { AccessRecord } from './access-log.js';

@@ -18,6 +18,13 @@ export interface RouterOptions {
   drainTimeoutMs: number;
   /** Backends that refused or timed out are skipped for this long. */
   backendPenaltyMs: number;
+  /** Idle keep-alive connections kept per backend (default 128). */
+  maxIdleConnectionsPerBackend?: number;
+  /**
+   * How long an idle pooled connection to a backend is kept (default 4 s, below the 5 s keep-alive of
+   * Node's http server, so the router rarely reuses a connection the dyno is closing).
+   */
+  backendIdleTimeoutMs?: number;
 }
 
 /** One line of the app's router log, already in Heroku's `at=info method=GET ...` format. */

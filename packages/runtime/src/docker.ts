@@ -92,7 +92,10 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
             RestartPolicy: { Name: 'no' },
           },
         }),
-      );
+      ).catch((err: PaasError) => {
+        if (statusOf(err.cause) === 409) throw new PaasError('conflict', `Container name ${spec.name} is in use`, { cause: err.cause });
+        throw err;
+      });
       return created.id;
     },
 
@@ -131,8 +134,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
           await docker.getContainer(id).remove({ force: opts.force ?? false, v: true });
         } catch (err) {
           const status = statusOf(err);
-          // 404: gone; 409: removal already in progress.
-          if (status !== 404 && status !== 409) throw err;
+          // 404: gone. 409 is benign only when a removal is already in progress; it also means "running,
+          // use force", which must surface.
+          if (status !== 404 && !(status === 409 && /already in progress/i.test(messageOf(err)))) throw err;
         }
       }),
 
@@ -146,11 +150,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       return infos.filter((i): i is ContainerInfo => i !== undefined);
     },
 
-    waitContainer: (id) =>
-      call('wait container', async () => {
-        const res = (await docker.getContainer(id).wait()) as { StatusCode: number };
-        return { exitCode: res.StatusCode };
-      }),
+    waitContainer: (id) => call('wait container', () => waitForExit(docker, id)),
 
     attachContainer: (id, opts) => call('attach container', () => attach(docker, id, opts)),
 
@@ -236,17 +236,34 @@ async function attach(docker: Docker, id: string, opts: AttachOptions): Promise<
   };
 }
 
-async function* events(docker: Docker, labels: Record<string, string>, signal: AbortSignal): AsyncIterable<ContainerEvent> {
-  let stream: Readable;
-  try {
-    stream = (await docker.getEvents({
+/**
+ * Opens the stream at the call (not at the first `next()`), asking for events since the call time, so
+ * nothing that happens between the call and the engine registering the subscription is lost.
+ */
+function events(docker: Docker, labels: Record<string, string>, signal: AbortSignal): AsyncIterable<ContainerEvent> {
+  const opening = (
+    docker.getEvents({
+      since: dockerTimestamp(Date.now()),
       filters: { type: ['container'], label: labelFilters(labels) },
       abortSignal: signal,
-    } as Docker.GetEventsOptions)) as unknown as Readable;
-  } catch (err) {
+    } as unknown as Docker.GetEventsOptions) as unknown as Promise<Readable>
+  ).then(
+    (stream) => ({ stream }),
+    (error: unknown) => ({ error }),
+  );
+  return readEvents(opening, signal);
+}
+
+async function* readEvents(
+  opening: Promise<{ stream: Readable } | { error: unknown }>,
+  signal: AbortSignal,
+): AsyncGenerator<ContainerEvent> {
+  const opened = await opening;
+  if ('error' in opened) {
     if (signal.aborted) return;
-    throw toRuntimeError('watch events', err);
+    throw toRuntimeError('watch events', opened.error);
   }
+  const stream = opened.stream;
   const onAbort = () => stream.destroy();
   signal.addEventListener('abort', onAbort, { once: true });
   let buffered = '';
@@ -268,6 +285,11 @@ async function* events(docker: Docker, labels: Record<string, string>, signal: A
     signal.removeEventListener('abort', onAbort);
     stream.destroy();
   }
+}
+
+/** Docker's `seconds.nanoseconds` timestamp format (the fraction is nanoseconds, zero-padded to 9 digits). */
+function dockerTimestamp(ms: number): string {
+  return `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1_000_000).padStart(9, '0')}`;
 }
 
 function parseEvent(line: string): ContainerEvent | undefined {
@@ -299,6 +321,7 @@ function toContainerInfo(c: Docker.ContainerInspectInfo): ContainerInfo {
     id: c.Id,
     name: c.Name.replace(/^\//, ''),
     image: c.Config.Image,
+    cmd: c.Config.Cmd ?? [],
     labels: c.Config.Labels ?? {},
     state: c.State.Status as ContainerState,
     exitCode: c.State.ExitCode,
@@ -321,6 +344,32 @@ function labelFilters(labels: Record<string, string>): string[] {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
 }
 
+/**
+ * Docker's wait with the default `not-running` condition answers at once, with status 0, for a container
+ * that has been created but not started yet (as when waiting before starting, so no exit is missed). Wait
+ * again until the container has really run; a container that starts and exits between two polls is then
+ * reported by the next `not-running` wait, which returns its exit code.
+ */
+async function waitForExit(docker: Docker, id: string): Promise<{ exitCode: number }> {
+  const container = docker.getContainer(id);
+  for (;;) {
+    const res = (await container.wait({ condition: 'not-running' })) as { StatusCode: number };
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await container.inspect();
+    } catch (err) {
+      if (statusOf(err) === 404) return { exitCode: res.StatusCode }; // removed (auto-remove) after exiting
+      throw err;
+    }
+    if (info.State.Status === 'exited' || info.State.Status === 'dead') return { exitCode: info.State.ExitCode };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 function statusOf(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null && 'statusCode' in err ? (err as { statusCode: number }).statusCode : undefined;
 }
@@ -328,7 +377,7 @@ function statusOf(err: unknown): number | undefined {
 function toRuntimeError(what: string, err: unknown): PaasError {
   if (err instanceof PaasError) return err;
   const code = typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
-  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ECONNRESET' || code === 'EPIPE') {
     return new PaasError('runtime_unavailable', `Cannot reach the Docker engine (${what}): is dockerd running?`, { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);

@@ -1,5 +1,5 @@
 import { PassThrough, type Readable } from 'node:stream';
-import { PaasError } from '@paas/core';
+import { PaasError, systemClock, type Clock } from '@paas/core';
 import type {
   Attachment,
   CommitOptions,
@@ -19,6 +19,19 @@ interface FakeContainer {
   endWaiters: (() => void)[];
 }
 
+interface EventStream {
+  listener: (e: ContainerEvent) => void;
+  end: () => void;
+}
+
+/** Exit status of a process killed by a signal, as a shell reports it (128 + signal number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGQUIT: 131, SIGKILL: 137, SIGUSR1: 138, SIGUSR2: 140, SIGTERM: 143 };
+
+export interface FakeRuntimeOptions {
+  /** Source of the containers' timestamps, so they agree with a test's FakeClock. */
+  clock?: Clock;
+}
+
 /**
  * An in-memory ContainerRuntime for unit tests of the engines. Containers never run anything: a test
  * drives them with `exit`, `oom` and `output`, and observes `created`/`started`/`stopped` calls.
@@ -35,7 +48,12 @@ export class FakeRuntime implements ContainerRuntime {
   stopExitCode = 143;
   available = true;
   private seq = 0;
-  private listeners = new Set<(e: ContainerEvent) => void>();
+  private readonly streams = new Set<EventStream>();
+  private readonly clock: Clock;
+
+  constructor(options: FakeRuntimeOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   private check(): void {
     if (!this.available) throw new PaasError('runtime_unavailable', 'fake runtime is down');
@@ -66,11 +84,12 @@ export class FakeRuntime implements ContainerRuntime {
         id,
         name: spec.name,
         image: spec.image,
+        cmd: [...spec.cmd],
         labels: { ...spec.labels },
         state: 'created',
         exitCode: 0,
         oomKilled: false,
-        createdAt: new Date(),
+        createdAt: this.now(),
         startedAt: undefined,
         finishedAt: undefined,
         networks: spec.network ? { [spec.network]: `10.0.${Math.floor(n / 250)}.${(n % 250) + 2}` } : {},
@@ -86,7 +105,7 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.get(id);
     if (c.info.state === 'running') return;
     c.info.state = 'running';
-    c.info.startedAt = new Date();
+    c.info.startedAt = this.now();
     c.info.oomKilled = false;
     this.calls.push(`start:${c.info.name}`);
     this.emit('start', id);
@@ -100,21 +119,29 @@ export class FakeRuntime implements ContainerRuntime {
     if (c && c.info.state === 'running') this.exit(id, this.stopExitCode);
   }
 
-  async killContainer(id: string): Promise<void> {
+  /** Like a process without handlers: any of the common signals ends it with 128 + the signal number. */
+  async killContainer(id: string, signal = 'SIGKILL'): Promise<void> {
     this.check();
     const c = this.containers.get(id);
     this.calls.push(`kill:${c?.info.name ?? id}`);
-    if (c && c.info.state === 'running') this.exit(id, 137);
+    if (c && c.info.state === 'running') this.exit(id, SIGNAL_EXIT[signal] ?? 137);
   }
 
-  async removeContainer(id: string): Promise<void> {
+  /** As Docker: a running container is removed only with `force`. */
+  async removeContainer(id: string, options: { force?: boolean } = {}): Promise<void> {
     this.check();
     const c = this.containers.get(id);
     if (!c) return;
-    if (c.info.state === 'running') this.exit(id, 137);
+    if (c.info.state === 'running') {
+      if (!options.force) throw new PaasError('internal_error', `cannot remove running container ${c.info.name} without force`);
+      this.exit(id, 137);
+    }
     this.containers.delete(id);
     this.calls.push(`remove:${c.info.name}`);
     this.emit('destroy', id, c);
+    // Docker's wait answers when a never-started container is removed; nobody must hang on it.
+    c.waiters.splice(0).forEach((w) => w(c.info.exitCode));
+    c.endWaiters.splice(0).forEach((w) => w());
   }
 
   async inspectContainer(id: string): Promise<ContainerInfo | undefined> {
@@ -162,7 +189,7 @@ export class FakeRuntime implements ContainerRuntime {
   async commitContainer(id: string, options: CommitOptions): Promise<string> {
     this.get(id);
     const imageId = `sha256:fakeimage${++this.seq}`;
-    this.images.set(options.tag, { id: imageId, tags: [options.tag], labels: options.labels ?? {}, size: 1, createdAt: new Date() });
+    this.images.set(options.tag, { id: imageId, tags: [options.tag], labels: options.labels ?? {}, size: 1, createdAt: this.now() });
     return imageId;
   }
 
@@ -179,32 +206,52 @@ export class FakeRuntime implements ContainerRuntime {
     return [...this.images.values()].filter((i) => Object.entries(labels).every(([k, v]) => i.labels[k] === v));
   }
 
-  async *events(labels: Record<string, string>, signal: AbortSignal): AsyncIterable<ContainerEvent> {
+  /**
+   * Subscribes at the call, not at the first `next()`, so no event between the two is lost; throws when the
+   * fake is `available = false`, as the Docker runtime does when the engine cannot be reached.
+   */
+  events(labels: Record<string, string>, signal: AbortSignal): AsyncIterable<ContainerEvent> {
+    this.check();
     const queue: ContainerEvent[] = [];
     let wake: (() => void) | undefined;
-    const listener = (e: ContainerEvent) => {
-      if (Object.entries(labels).every(([k, v]) => e.labels[k] === v)) {
-        queue.push(e);
-        wake?.();
-      }
-    };
-    this.listeners.add(listener);
-    const onAbort = () => wake?.();
-    signal.addEventListener('abort', onAbort);
-    try {
-      while (!signal.aborted) {
-        const next = queue.shift();
-        if (next) {
-          yield next;
-          continue;
+    let ended = false;
+    const stream: EventStream = {
+      listener: (e) => {
+        if (Object.entries(labels).every(([k, v]) => e.labels[k] === v)) {
+          queue.push(e);
+          wake?.();
         }
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
+      },
+      end: () => {
+        ended = true;
+        wake?.();
+      },
+    };
+    this.streams.add(stream);
+    const streams = this.streams;
+    const onAbort = () => {
+      streams.delete(stream);
+      wake?.();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    async function* iterate(): AsyncGenerator<ContainerEvent> {
+      try {
+        // Events already delivered are read before the end, as from a closing HTTP stream.
+        while (!signal.aborted && (!ended || queue.length > 0)) {
+          const next = queue.shift();
+          if (next) {
+            yield next;
+            continue;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      } finally {
+        streams.delete(stream);
+        signal.removeEventListener('abort', onAbort);
       }
-    } finally {
-      this.listeners.delete(listener);
-      signal.removeEventListener('abort', onAbort);
     }
+    return iterate();
   }
 
   // ---- test controls ----
@@ -219,10 +266,34 @@ export class FakeRuntime implements ContainerRuntime {
     }
     c.info.state = 'exited';
     c.info.exitCode = code;
-    c.info.finishedAt = new Date();
+    c.info.finishedAt = this.now();
     this.emit('die', id, c, code);
     c.waiters.splice(0).forEach((w) => w(code));
     c.endWaiters.splice(0).forEach((w) => w());
+  }
+
+  /** Ends every open event stream, as when the engine's connection drops. */
+  disconnectEvents(): void {
+    for (const s of [...this.streams]) {
+      this.streams.delete(s);
+      s.end();
+    }
+  }
+
+  /**
+   * Simulates dockerd restarting: event streams end, then every running container stops (exit 143, as
+   * on a daemon shutdown) with no event delivered, since nobody is subscribed any more.
+   */
+  restartEngine(): void {
+    this.disconnectEvents();
+    for (const c of this.containers.values()) {
+      if (c.info.state !== 'running') continue;
+      c.info.state = 'exited';
+      c.info.exitCode = 143;
+      c.info.finishedAt = this.now();
+      c.waiters.splice(0).forEach((w) => w(143));
+      c.endWaiters.splice(0).forEach((w) => w());
+    }
   }
 
   /** Delivers output from a container to its attachments. */
@@ -231,7 +302,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   addImage(tag: string, labels: Record<string, string> = {}): void {
-    this.images.set(tag, { id: `sha256:${tag}`, tags: [tag], labels, size: 1, createdAt: new Date() });
+    this.images.set(tag, { id: `sha256:${tag}`, tags: [tag], labels, size: 1, createdAt: this.now() });
   }
 
   running(labels: Record<string, string> = {}): ContainerInfo[] {
@@ -247,7 +318,11 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   private emit(type: ContainerEventType, id: string, c = this.containers.get(id), exitCode?: number): void {
-    const event: ContainerEvent = { type, id, labels: { ...(c?.info.labels ?? {}) }, exitCode, time: new Date() };
-    this.listeners.forEach((l) => l(event));
+    const event: ContainerEvent = { type, id, labels: { ...(c?.info.labels ?? {}) }, exitCode, time: this.now() };
+    this.streams.forEach((s) => s.listener(event));
+  }
+
+  private now(): Date {
+    return new Date(this.clock.now());
   }
 }

@@ -33,7 +33,10 @@ export interface ContainerRuntime {
   imageExists(ref: string): Promise<boolean>;
   removeImage(ref: string): Promise<void>;
   listImages(labels: Record<string, string>): Promise<ImageInfo[]>;
-  /** Container events until `signal` aborts. Ends (returns) when the engine connection drops. */
+  /**
+   * Container events from the moment of the call until `signal` aborts. Ends (returns or throws) when the
+   * engine connection drops, e.g. when dockerd restarts.
+   */
   events(labels: Record<string, string>, signal: AbortSignal): AsyncIterable<ContainerEvent>;
 }
 
@@ -82,6 +85,8 @@ export interface ContainerInfo {
   id: string;
   name: string;
   image: string;
+  /** The command the container runs (Docker's Cmd); optional so older fakes still type-check. */
+  cmd?: string[];
   labels: Record<string, string>;
   state: ContainerState;
   /** Exit code of the last run; meaningful once exited. */

@@ -16,6 +16,8 @@ export interface BuildLimits {
   nanoCpus: number;
   /** Builds running at once; more wait in a queue. */
   concurrency: number;
+  /** Processes and threads the build container may have at once (a fork bomb stops here). */
+  pidsLimit?: number;
 }
 
 export interface SlugCompilerOptions {

@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pino from 'pino';
+import { systemClock, type Logger } from '@paas/core';
+import { createControlPlane } from '@paas/api';
+import { DEFAULT_DYNO_MANAGER_OPTIONS, createDynoManager, createTcpProbe } from '@paas/dyno-manager';
+import { createDockerRuntime } from '@paas/runtime';
+import { createSlugCompiler } from '@paas/slug-compiler';
+import { createStore } from '@paas/store';
+import { resolveAdminToken } from './admin-token.js';
+import { createAppArtifacts } from './artifacts.js';
+import { readConfig, type PaasdConfig } from './config.js';
+import { ConfigError } from './env.js';
+import { ensureStackImage } from './stack.js';
+
+const VERSION = '0.1.0';
+
+async function main(argv: string[]): Promise<void> {
+  const config = readConfig(process.env);
+  const logger = pino({ level: config.logLevel, base: { service: 'paasd' } }) as unknown as Logger;
+  const command = argv[0] ?? 'serve';
+  switch (command) {
+    case 'serve':
+      return serve(config, logger);
+    case 'stack:ensure': {
+      const tag = await ensureStackImage({
+        runtime: createDockerRuntime(),
+        recipeDir: config.stackDir,
+        logger,
+        onOutput: (text) => process.stderr.write(text),
+      });
+      process.stdout.write(`${tag}\n`);
+      return;
+    }
+    default:
+      process.stderr.write(`Unknown command ${command}. Usage: paasd [serve | stack:ensure]\n`);
+      process.exit(2);
+  }
+}
+
+async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<void> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const admin = resolveAdminToken(config.dataDir, config.apiToken);
+  const runtime = createDockerRuntime();
+  await runtime.ping();
+  const stackImage = await ensureStackImage({ runtime, recipeDir: config.stackDir, logger, onOutput: (t) => process.stderr.write(t) });
+  await runtime.ensureNetwork(config.dynoNetwork, { interContainer: false, labels: { 'paas.managed': '1' } });
+
+  const store = createStore({ path: join(config.dataDir, 'paas.db') });
+  const buildpacksDir = stageBuildpacks(config);
+  const npmRegistry = config.npmRegistry ?? (await hostNpmRegistry());
+  const compiler = createSlugCompiler({
+    runtime,
+    logger: logger.child({ component: 'slug-compiler' }),
+    options: {
+      dataDir: config.dataDir,
+      stackImage,
+      buildpacksDir,
+      network: config.buildNetwork,
+      ...(npmRegistry ? { npmRegistry } : {}),
+      ...(config.caBundle ? { caBundlePath: config.caBundle } : {}),
+      limits: {
+        maxExtractedBytes: config.maxExtractedBytes,
+        maxFiles: config.maxSourceFiles,
+        maxSlugBytes: config.maxSlugBytes,
+        timeoutMs: config.buildTimeoutMs,
+        memoryBytes: config.buildMemoryBytes,
+        nanoCpus: config.buildNanoCpus,
+        concurrency: config.buildConcurrency,
+      },
+    },
+  });
+
+  // The dyno manager and the route publisher need each other: the manager waits for routers to drain
+  // through the publisher, which reads the manager's backends. The late binding breaks the cycle.
+  let syncRoutes: () => Promise<void> = async () => {};
+  const dynos = createDynoManager({
+    runtime,
+    clock: systemClock,
+    random: Math.random,
+    probe: createTcpProbe(),
+    routes: { sync: () => syncRoutes() },
+    logger: logger.child({ component: 'dyno-manager' }),
+    // TODO(logs issue): these lines belong in the app's log stream; until it exists they go to the platform log.
+    events: (event) => logger.info({ appId: event.appId, dyno: event.dyno }, event.message),
+    options: {
+      ...DEFAULT_DYNO_MANAGER_OPTIONS,
+      network: config.dynoNetwork,
+      platform: config.platformId,
+      bootTimeoutMs: config.bootTimeoutMs,
+      stopTimeoutMs: config.stopTimeoutMs,
+      reconcileIntervalMs: config.reconcileIntervalMs,
+    },
+  });
+  const portSuffix = config.routerPort === 80 ? '' : `:${config.routerPort}`;
+  const plane = createControlPlane({
+    store,
+    compiler,
+    dynos,
+    artifacts: createAppArtifacts({ store, runtime, dataDir: config.dataDir, logger }),
+    logger,
+    clock: systemClock,
+    options: {
+      domain: config.domain,
+      version: VERSION,
+      sourcesDir: join(config.dataDir, 'sources'),
+      maxSourceBytes: config.maxSourceBytes,
+      maxJsonBodyBytes: 1024 * 1024,
+      maxRouterWaitSeconds: 55,
+      routes: { syncTimeoutMs: config.routeSyncTimeoutMs, routerStaleMs: 60_000 },
+      buildLogsDir: join(config.dataDir, 'build-logs'),
+      maxBuildLogBytes: config.maxBuildLogBytes,
+      adminToken: admin.token,
+      adminEmail: config.adminEmail,
+      webUrl: (app) => `http://${app}.${config.domain}${portSuffix}/`,
+      stack: stackImage,
+    },
+  });
+  syncRoutes = () => plane.routes.sync();
+
+  await dynos.start();
+  await plane.restore();
+  const address = await plane.api.listen({ host: config.apiHost, port: config.apiPort });
+  logger.info({ address, domain: config.domain, dataDir: config.dataDir }, 'paasd ready');
+  process.stdout.write(
+    [
+      `paasd ${VERSION} listening on ${address}`,
+      `  apps are served at http://<app>.${config.domain}${portSuffix}/`,
+      `  admin token: ${admin.file ?? 'from PAAS_API_TOKEN'}`,
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'paasd stopping; dynos keep running');
+    await plane.close().catch(() => {});
+    await dynos.close().catch(() => {});
+    store.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * Copies the buildpacks into the data directory. Build containers mount them from there, a path that
+ * is the same inside the control plane's container and on the host (Docker resolves mounts on the host).
+ */
+function stageBuildpacks(config: Readonly<PaasdConfig>): string {
+  const target = join(config.dataDir, 'buildpacks');
+  rmSync(target, { recursive: true, force: true });
+  cpSync(config.buildpacksDir, target, { recursive: true, preserveTimestamps: true });
+  return target;
+}
+
+/** The registry the host's npm uses, so builds install from the same place. */
+async function hostNpmRegistry(): Promise<string | undefined> {
+  try {
+    const { stdout } = await promisify(execFile)('npm', ['config', 'get', 'registry'], { timeout: 10_000 });
+    const url = stdout.trim();
+    return /^https?:\/\//.test(url) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`paasd: ${err.message}\n`);
+    process.exit(2);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`paasd: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { get, until } from './http.js';
+import { REPO_ROOT } from './paths.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A whole platform for one test file: paasd and the router as real processes, and the real CLI. */
+export class Platform {
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'paas-e2e-'));
+  readonly configDir = join(this.dataDir, 'cli-config');
+  readonly token = randomBytes(16).toString('hex');
+  /** Dynos carry this, so test platforms never touch each other's (or a real platform's) dynos. */
+  readonly platformId = `e2e-${randomBytes(4).toString('hex')}`;
+  apiPort = 0;
+  routerPort = 0;
+  private paasd: ChildProcess | undefined;
+  private router: ChildProcess | undefined;
+  /** Output of the platform processes, for failure messages. */
+  readonly logs: string[] = [];
+
+  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  env(): Record<string, string> {
+    return {
+      ...(process.env as Record<string, string>),
+      PAAS_DATA_DIR: this.dataDir,
+      PAAS_API_PORT: String(this.apiPort),
+      PAAS_ROUTER_PORT: String(this.routerPort),
+      PAAS_API_URL: this.apiUrl,
+      PAAS_API_TOKEN: this.token,
+      PAAS_DOMAIN: 'localhost',
+      PAAS_PLATFORM_ID: this.platformId,
+      PAAS_LOG_LEVEL: 'warn',
+      PAAS_CONFIG_DIR: this.configDir,
+      NO_COLOR: '1',
+      ...this.extraEnv,
+    };
+  }
+
+  async start(): Promise<this> {
+    this.apiPort = await freePort();
+    this.routerPort = await freePort();
+    await this.startPaasd();
+    await this.startRouter();
+    return this;
+  }
+
+  async startPaasd(): Promise<void> {
+    this.paasd = this.spawn('paasd', 'apps/paasd/dist/main.js');
+    await until('paasd health', () => fetch(`${this.apiUrl}/healthz`).then((r) => r.status), (s) => s === 200, 120_000);
+  }
+
+  async startRouter(): Promise<void> {
+    this.router = this.spawn('router', 'apps/router/dist/main.js');
+    await until('router to answer', () => get(this.routerPort, 'nothing.localhost').then((r) => r.status), (s) => s === 404, 30_000);
+  }
+
+  /** SIGKILL of the control plane: no chance to clean up, as in a crash. */
+  async killPaasd(): Promise<void> {
+    await kill(this.paasd, 'SIGKILL');
+    this.paasd = undefined;
+  }
+
+  async stopRouter(): Promise<void> {
+    await kill(this.router, 'SIGTERM');
+    this.router = undefined;
+  }
+
+  /** Runs the real CLI, as a user would: `paas ARGS`. */
+  paas(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'apps/cli/dist/main.js'), ...args], {
+        cwd: options.cwd ?? this.dataDir,
+        env: { ...this.env(), ...options.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.stdin.end(options.input ?? '');
+    });
+  }
+
+  /** Like `paas` but fails the test with the CLI's output unless it exits 0. */
+  async paasOk(args: string[], options: Parameters<Platform['paas']>[1] = {}): Promise<CliResult> {
+    const res = await this.paas(args, options);
+    if (res.code !== 0) {
+      throw new Error(`paas ${args.join(' ')} exited ${res.code}\n--- stdout\n${res.stdout}\n--- stderr\n${res.stderr}\n--- platform\n${this.logs.slice(-40).join('')}`);
+    }
+    return res;
+  }
+
+  /** GET through the router, as the app's users do. */
+  request(app: string, path = '/') {
+    return get(this.routerPort, `${app}.localhost`, path);
+  }
+
+  async stop(): Promise<void> {
+    await kill(this.router, 'SIGTERM');
+    await kill(this.paasd, 'SIGTERM');
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  private spawn(name: string, main: string): ChildProcess {
+    const child = spawn(process.execPath, [join(REPO_ROOT, main)], { cwd: REPO_ROOT, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (c: Buffer) => {
+      this.logs.push(`[${name}] ${c.toString()}`);
+      if (this.logs.length > 400) this.logs.shift();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    return child;
+  }
+}
+
+function kill(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Writes files (path → content) under `dir`. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, path), content);
+}

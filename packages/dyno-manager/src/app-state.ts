@@ -1,0 +1,122 @@
+import type { DynoState, RouteBackend, TimerHandle } from '@paas/core';
+import type { CrashRecord } from './backoff.js';
+import type { AppSpec, DynoStatus } from './types.js';
+
+/** One dyno: one container. */
+export interface DynoRecord {
+  /** Container id. */
+  id: string;
+  name: string;
+  type: string;
+  index: number;
+  releaseId: string;
+  releaseVersion: number;
+  command: string;
+  size: string;
+  state: DynoState;
+  since: number;
+  createdAt: number;
+  /** Address on the dynos' network, once started. */
+  ip: string | undefined;
+  /** Started by a deploy that has not swapped the routes yet. */
+  candidate: boolean;
+  /** The manager is stopping (or has decided to stop) it: its exit is not a crash, and it takes no traffic. */
+  stopping: boolean;
+  /** Found running when the manager started: its boot is not news for the app's log. */
+  adopted: boolean;
+  /** The engine reported an OOM kill; its exit is an R15. */
+  oom: boolean;
+  upSince: number | undefined;
+  exitCode: number | undefined;
+  restartAt: number | undefined;
+  /** Aborted when the process ends or the manager stops it, which ends any boot watch at once. */
+  done: AbortController;
+}
+
+export interface AppState {
+  id: string;
+  /** Desired state; undefined for an app the manager found containers of but has not been told about. */
+  spec: AppSpec | undefined;
+  records: Map<string, DynoRecord>;
+  /** Crash history by dyno name; outlives the crashed container. */
+  crashes: Map<string, CrashRecord>;
+  /** Tail of the app's operations; passes, deploys, applies and removal run one at a time. */
+  queue: Promise<void>;
+  /** Operations queued or running; the state may only be dropped when the running one is the last. */
+  pending: number;
+  /** A pass that is queued and has not begun: further requests join it. */
+  pendingPass: Promise<void> | undefined;
+  wakeTimer: TimerHandle | undefined;
+  /** When the manager first found containers of this app without a spec. */
+  unknownSince: number | undefined;
+}
+
+export function createAppState(id: string): AppState {
+  return {
+    id,
+    spec: undefined,
+    records: new Map(),
+    crashes: new Map(),
+    queue: Promise.resolve(),
+    pending: 0,
+    pendingPass: undefined,
+    wakeTimer: undefined,
+    unknownSince: undefined,
+  };
+}
+
+/** Runs `task` after every operation queued on the app before it. */
+export function enqueue<T>(app: AppState, task: () => Promise<T>): Promise<T> {
+  app.pending++;
+  const run = app.queue.then(task).finally(() => app.pending--);
+  app.queue = run.then(
+    () => {},
+    () => {},
+  );
+  return run;
+}
+
+/**
+ * Drops an app that is neither desired nor has dynos, from inside one of its operations. Not while more
+ * work is queued: an apply waiting behind this operation must find the state that holds its queue.
+ */
+export function forgetIfIdle(apps: Map<string, AppState>, app: AppState): void {
+  if (app.spec === undefined && app.records.size === 0 && app.pending <= 1 && apps.get(app.id) === app) apps.delete(app.id);
+}
+
+/** A web dyno takes traffic when it is up, belongs to the desired release and is neither new nor retiring. */
+export function isRouted(app: AppState, rec: DynoRecord): boolean {
+  return (
+    rec.type === 'web' &&
+    rec.state === 'up' &&
+    !rec.candidate &&
+    !rec.stopping &&
+    rec.ip !== undefined &&
+    app.spec !== undefined &&
+    app.spec.release.id === rec.releaseId
+  );
+}
+
+export function backendOf(app: AppState, rec: DynoRecord, port: number): RouteBackend | undefined {
+  return isRouted(app, rec) && rec.ip !== undefined ? { dyno: rec.name, host: rec.ip, port } : undefined;
+}
+
+export function toDynoStatus(app: AppState, rec: DynoRecord, port: number): DynoStatus {
+  const status: DynoStatus = {
+    id: rec.id,
+    name: rec.name,
+    type: rec.type,
+    state: rec.state,
+    command: rec.command,
+    size: rec.size,
+    release: { id: rec.releaseId, version: rec.releaseVersion },
+    since: rec.since,
+    createdAt: rec.createdAt,
+    backend: backendOf(app, rec, port),
+  };
+  if (rec.state === 'crashed') {
+    if (rec.restartAt !== undefined) status.restartAt = rec.restartAt;
+    if (rec.exitCode !== undefined) status.exitCode = rec.exitCode;
+  }
+  return status;
+}

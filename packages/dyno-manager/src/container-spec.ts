@@ -1,0 +1,72 @@
+import type { DynoSize, Random } from '@paas/core';
+import type { ContainerSpec } from '@paas/runtime';
+import { formatDynoLabels, type DynoIdentity } from './labels.js';
+import type { AppSpec } from './types.js';
+
+/** The stack's entry point: sources `.profile.d`, then runs the command with bash, as Heroku does. */
+export const LAUNCHER = '/usr/local/bin/paas-launch';
+
+/** Unique per container (old and new `web.1` overlap during a deploy), readable in `docker ps`. */
+export function formatContainerName(appName: string, dyno: string, random: Random): string {
+  const suffix = Math.floor(random() * 36 ** 6)
+    .toString(36)
+    .padStart(6, '0');
+  return `paas-${appName}-${dyno}-${suffix}`;
+}
+
+/** Sizes are matched without regard to case, so `Standard-1X` (Heroku's spelling) finds `standard-1x`. */
+export function findDynoSize(sizes: readonly DynoSize[], name: string): DynoSize | undefined {
+  const wanted = name.toLowerCase();
+  return sizes.find((s) => s.name.toLowerCase() === wanted);
+}
+
+export interface DynoContainerInput {
+  spec: AppSpec;
+  type: string;
+  index: number;
+  size: DynoSize;
+  containerName: string;
+  network: string;
+  /** Labels that mark the dyno as this platform instance's. */
+  selector: Readonly<Record<string, string>>;
+  port: number;
+  stopTimeoutMs: number;
+}
+
+export function buildDynoContainerSpec(input: DynoContainerInput): ContainerSpec {
+  const { spec, type, index, size } = input;
+  const name = `${type}.${index}`;
+  const identity: DynoIdentity = {
+    appId: spec.app.id,
+    appName: spec.app.name,
+    releaseId: spec.release.id,
+    releaseVersion: spec.release.version,
+    type,
+    index,
+    name,
+    size: size.name,
+  };
+  return {
+    name: input.containerName,
+    image: spec.release.image,
+    cmd: [LAUNCHER, spec.processTypes[type] ?? ''],
+    // PORT and DYNO are the platform's: a config var of the same name must not redirect the router.
+    env: { ...spec.env, PORT: String(input.port), DYNO: name },
+    labels: { ...formatDynoLabels(identity), ...input.selector },
+    user: 'dyno',
+    workingDir: '/app',
+    network: input.network,
+    init: true,
+    hardened: true,
+    memoryBytes: size.memoryBytes,
+    cpuShares: size.cpuShares,
+    pidsLimit: size.pidsLimit,
+    stopTimeoutSec: Math.ceil(input.stopTimeoutMs / 1000),
+  };
+}
+
+/** The command a dyno container runs, recovered from its argv. */
+export function commandOf(cmd: readonly string[] | undefined): string {
+  if (!cmd || cmd.length === 0) return '';
+  return cmd[0] === LAUNCHER ? (cmd[1] ?? '') : cmd.join(' ');
+}

@@ -1,0 +1,266 @@
+/**
+ * Header rewriting both ways. The request head for the dyno is built as one string in a single pass
+ * over `rawHeaders` (names keep the client's spelling and order); the response headers are filtered
+ * into the flat array `ServerResponse.writeHead` accepts without per-header calls.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RouterPage } from './error-pages.js';
+import type { ResponseHead } from './response-parser.js';
+
+/** Heroku's limit for one header line (and for the request line). */
+export const MAX_HEADER_LINE_BYTES = 8192;
+/** An incoming X-Request-Id is kept when it looks like this; otherwise the router makes one. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9+=/_-]{20,200}$/;
+const VIA = '1.1 paas';
+
+// Header kinds, decided by name.
+export const H_OTHER = 0;
+export const H_HOST = 1;
+export const H_CONNECTION = 2;
+/** Hop-by-hop and dropped (Keep-Alive, Proxy-Connection, TE, Trailer, Proxy-Authenticate/-Authorization). */
+export const H_HOP = 3;
+export const H_UPGRADE = 4;
+export const H_TRANSFER_ENCODING = 5;
+export const H_CONTENT_LENGTH = 6;
+export const H_FORWARDED_FOR = 7;
+/** X-Forwarded-Proto, X-Forwarded-Port, X-Request-Start: set by the router, never taken from clients. */
+export const H_ROUTER_SET = 8;
+export const H_REQUEST_ID = 9;
+export const H_VIA = 10;
+export const H_EXPECT = 11;
+
+/** The kind of a header name, case-insensitively; a switch on length keeps most names to one compare. */
+export function headerKind(name: string): number {
+  switch (name.length) {
+    case 2:
+      return name.toLowerCase() === 'te' ? H_HOP : H_OTHER;
+    case 3:
+      return name.toLowerCase() === 'via' ? H_VIA : H_OTHER;
+    case 4:
+      return name.toLowerCase() === 'host' ? H_HOST : H_OTHER;
+    case 6:
+      return name.toLowerCase() === 'expect' ? H_EXPECT : H_OTHER;
+    case 7: {
+      const l = name.toLowerCase();
+      return l === 'upgrade' ? H_UPGRADE : l === 'trailer' ? H_HOP : H_OTHER;
+    }
+    case 10: {
+      const l = name.toLowerCase();
+      return l === 'connection' ? H_CONNECTION : l === 'keep-alive' ? H_HOP : H_OTHER;
+    }
+    case 12:
+      return name.toLowerCase() === 'x-request-id' ? H_REQUEST_ID : H_OTHER;
+    case 14:
+      return name.toLowerCase() === 'content-length' ? H_CONTENT_LENGTH : H_OTHER;
+    case 15: {
+      const l = name.toLowerCase();
+      return l === 'x-forwarded-for' ? H_FORWARDED_FOR : l === 'x-request-start' ? H_ROUTER_SET : H_OTHER;
+    }
+    case 16: {
+      const l = name.toLowerCase();
+      return l === 'proxy-connection' ? H_HOP : l === 'x-forwarded-port' ? H_ROUTER_SET : H_OTHER;
+    }
+    case 17: {
+      const l = name.toLowerCase();
+      return l === 'transfer-encoding' ? H_TRANSFER_ENCODING : l === 'x-forwarded-proto' ? H_ROUTER_SET : H_OTHER;
+    }
+    case 18:
+      return name.toLowerCase() === 'proxy-authenticate' ? H_HOP : H_OTHER;
+    case 19:
+      return name.toLowerCase() === 'proxy-authorization' ? H_HOP : H_OTHER;
+    default:
+      return H_OTHER;
+  }
+}
+
+/** The client connection as the router forwards it. */
+export interface ClientInfo {
+  /** Client address for X-Forwarded-For (IPv4-mapped IPv6 addresses shown as IPv4). */
+  address: string;
+  /** Port the client connected to, for X-Forwarded-Port. */
+  port: string;
+  proto: 'http' | 'https';
+}
+
+/** What building the upstream head learnt about the request. */
+export interface RequestFacts {
+  /** The Host header value as sent (undefined when absent). */
+  hostHeader: string | undefined;
+  requestId: string;
+  /** X-Forwarded-For as sent to the dyno. */
+  forwardedFor: string;
+  hasBody: boolean;
+  /** The body arrives chunked (and is sent on chunked). */
+  chunked: boolean;
+  expectContinue: boolean;
+  /** The request head for the dyno. */
+  upstreamHead: string;
+}
+
+/**
+ * Builds the request head for the dyno into `facts.upstreamHead`, or returns the page to refuse the
+ * request with. `websocket` keeps the upgrade (as `Connection: Upgrade` + `Upgrade: websocket`); every
+ * other hop-by-hop field is dropped.
+ */
+export function buildUpstreamHead(
+  method: string,
+  target: string,
+  raw: string[],
+  client: ClientInfo,
+  startMs: number,
+  websocket: boolean,
+  facts: RequestFacts,
+): RouterPage | undefined {
+  let head = buildHead(method, target, raw, client, startMs, websocket, facts, null);
+  // Rare: Connection named other fields; they are hop-by-hop too, so build again without them.
+  if (typeof head !== 'string' && 'drop' in head) head = buildHead(method, target, raw, client, startMs, websocket, facts, head.drop);
+  if (typeof head !== 'string') return 'page' in head ? head.page : 'bad_request';
+  facts.upstreamHead = head;
+  return undefined;
+}
+
+type Outcome = string | { page: RouterPage } | { drop: string[] };
+
+function buildHead(
+  method: string,
+  target: string,
+  raw: string[],
+  client: ClientInfo,
+  startMs: number,
+  websocket: boolean,
+  facts: RequestFacts,
+  drop: string[] | null,
+): Outcome {
+  if (target.length > MAX_HEADER_LINE_BYTES) return { page: 'uri_too_long' };
+  let head = method + ' ' + target + ' HTTP/1.1\r\n';
+  let hosts = 0;
+  let forwardedFor: string | undefined;
+  let via: string | undefined;
+  let incomingId: string | undefined;
+  let listed: string[] | null = null;
+  let sawLength = false;
+  facts.hasBody = false;
+  facts.chunked = false;
+  facts.expectContinue = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    if (name.length + value.length + 2 > MAX_HEADER_LINE_BYTES) return { page: 'header_too_large' };
+    const kind = headerKind(name);
+    if (drop !== null && kind !== H_HOST && drop.includes(name.toLowerCase())) continue;
+    switch (kind) {
+      case H_OTHER:
+        head += name + ': ' + value + '\r\n';
+        break;
+      case H_HOST:
+        hosts++;
+        facts.hostHeader = value;
+        head += name + ': ' + value + '\r\n';
+        break;
+      case H_CONNECTION:
+        listed = connectionTokens(value, listed);
+        break;
+      case H_TRANSFER_ENCODING:
+        // node:http only lets a request through when it is chunked (and has no Content-Length); the
+        // body is re-framed on the way out.
+        facts.hasBody = true;
+        facts.chunked = true;
+        break;
+      case H_CONTENT_LENGTH:
+        if (!sawLength) {
+          sawLength = true;
+          facts.hasBody = value !== '0';
+          head += name + ': ' + value + '\r\n';
+        }
+        break;
+      case H_FORWARDED_FOR:
+        forwardedFor = forwardedFor === undefined ? value : forwardedFor + ', ' + value;
+        break;
+      case H_REQUEST_ID:
+        incomingId ??= value;
+        break;
+      case H_VIA:
+        via = via === undefined ? value : via + ', ' + value;
+        break;
+      case H_EXPECT:
+        facts.expectContinue = value.toLowerCase() === '100-continue';
+        head += name + ': ' + value + '\r\n';
+        break;
+      default:
+        // H_HOP, H_UPGRADE, H_ROUTER_SET: dropped.
+        break;
+    }
+  }
+  if (hosts > 1) return { page: 'bad_request' };
+  if (drop === null && listed !== null) return { drop: listed };
+  const id = incomingId !== undefined && REQUEST_ID_PATTERN.test(incomingId) ? incomingId : randomUUID();
+  facts.requestId = id;
+  facts.forwardedFor = forwardedFor === undefined ? client.address : forwardedFor + ', ' + client.address;
+  head +=
+    'X-Forwarded-For: ' + facts.forwardedFor +
+    '\r\nX-Forwarded-Proto: ' + client.proto +
+    '\r\nX-Forwarded-Port: ' + client.port +
+    '\r\nX-Request-Id: ' + id +
+    '\r\nX-Request-Start: ' + startMs +
+    '\r\nVia: ' + (via === undefined ? VIA : via + ', ' + VIA) + '\r\n';
+  if (facts.chunked) head += 'Transfer-Encoding: chunked\r\n';
+  if (websocket) head += 'Connection: Upgrade\r\nUpgrade: websocket\r\n';
+  return head + '\r\n';
+}
+
+/** Field names a Connection header lists, other than the ones handled anyway. */
+function connectionTokens(value: string, into: string[] | null): string[] | null {
+  // `keep-alive`, `close` and `upgrade` are the usual values and name nothing else to drop.
+  const v = value.toLowerCase();
+  if (v === 'keep-alive' || v === 'close' || v === 'upgrade') return into;
+  for (const part of v.split(',')) {
+    const token = part.trim();
+    if (token === '' || token === 'keep-alive' || token === 'close' || token === 'upgrade') continue;
+    (into ??= []).push(token);
+  }
+  return into;
+}
+
+/**
+ * The dyno's response headers for the client: hop-by-hop fields dropped (Transfer-Encoding too, since
+ * node:http re-frames the body), `Via` appended, and the request id added unless the dyno set one.
+ */
+export function clientResponseHeaders(head: ResponseHead, requestId: string, keepUpgrade: boolean): string[] {
+  const raw = head.headers;
+  const drop = head.connectionTokens;
+  const out: string[] = [];
+  let via: string | undefined;
+  let hasId = false;
+  let sawLength = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const kind = headerKind(name);
+    if (drop !== null && drop.includes(name.toLowerCase())) continue;
+    switch (kind) {
+      case H_CONNECTION:
+      case H_HOP:
+      case H_TRANSFER_ENCODING:
+        break;
+      case H_UPGRADE:
+        if (keepUpgrade) out.push(name, raw[i + 1]!);
+        break;
+      case H_VIA:
+        via = via === undefined ? raw[i + 1]! : via + ', ' + raw[i + 1]!;
+        break;
+      case H_CONTENT_LENGTH:
+        // The parser checked that repeated values agree; one is enough.
+        if (!sawLength) out.push(name, raw[i + 1]!);
+        sawLength = true;
+        break;
+      case H_REQUEST_ID:
+        hasId = true;
+        out.push(name, raw[i + 1]!);
+        break;
+      default:
+        out.push(name, raw[i + 1]!);
+    }
+  }
+  out.push('Via', via === undefined ? VIA : via + ', ' + VIA);
+  if (!hasId) out.push('X-Request-Id', requestId);
+  return out;
+}

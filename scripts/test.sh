@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every test, unit and end-to-end, after making sure the prerequisites hold (Docker engine running,
+# dependencies installed, code built, stack image present). Idempotent.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+source "$repo/scripts/prereqs.sh"
+cd "$repo"
+export PAAS_TEST_STACK_IMAGE=$PAAS_STACK_IMAGE
+
+say "Dependency rules"
+node scripts/check-deps.mjs
+say "Unit and integration tests"
+pnpm --silent test:unit
+say "End-to-end tests (real CLI, control plane, router and Docker)"
+pnpm --silent test:e2e
