@@ -16,7 +16,7 @@ logs=$PAAS_DATA_DIR/logs
 mkdir -p "$logs"
 chmod 700 "$PAAS_DATA_DIR"
 
-api_up() { curl -fsS -o /dev/null --max-time 2 "$PAAS_API_URL/healthz"; }
+api_up() { curl -fsS -o /dev/null --max-time 2 "$PAAS_API_URL/healthz" 2>/dev/null; }
 router_up() { curl -sS -o /dev/null --max-time 2 "http://127.0.0.1:$PAAS_ROUTER_PORT/" 2>/dev/null; }
 
 start() { # name, check, command...

@@ -10,7 +10,10 @@ import { CLI_VERSION, Context } from './context.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes.js';
 
 async function main(argv: string[]): Promise<number> {
-  const ctx = new Context(process.env, process.cwd());
+  // Run as `pnpm paas` (a workspace script), the process starts in the repository root; the user's
+  // directory is where pnpm was invoked.
+  const cwd = process.env.npm_lifecycle_event === 'paas' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
+  const ctx = new Context(process.env, cwd);
   const program = new Command('paas')
     .description('Deploy and run apps on your own paas platform')
     .version(CLI_VERSION)
