@@ -2,8 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 // Unit and integration tests live beside the code; e2e tests start the real programs and need a
 // Docker engine, so they are a separate project run one file at a time.
+// Tests run on the packages' sources (the `source` export condition), never on stale `dist/` output.
+const conditions = ['source', 'module', 'node', 'import', 'default'];
+
 export default defineConfig({
-  resolve: { conditions: ['source'] },
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
     projects: [
       {

@@ -7,6 +7,12 @@ source "$repo/scripts/prereqs.sh"
 cd "$repo"
 export PAAS_TEST_STACK_IMAGE=$PAAS_STACK_IMAGE
 
+# The compose test runs the platform the way docker-compose users do, with the compose tool from apt.
+if ! command -v docker-compose >/dev/null; then
+  say "Installing docker-compose (for the compose test)"
+  apt_install docker-compose
+fi
+
 say "Dependency rules"
 node scripts/check-deps.mjs
 say "Unit and integration tests"

@@ -22,6 +22,8 @@ export class Platform {
   readonly platformId = `e2e-${randomBytes(4).toString('hex')}`;
   apiPort = 0;
   routerPort = 0;
+  /** The router's HTTPS port (SNI with the apps' certificates). */
+  tlsPort = 0;
   private paasd: ChildProcess | undefined;
   private router: ChildProcess | undefined;
   /** Output of the platform processes, for failure messages. */
@@ -39,6 +41,7 @@ export class Platform {
       PAAS_DATA_DIR: this.dataDir,
       PAAS_API_PORT: String(this.apiPort),
       PAAS_ROUTER_PORT: String(this.routerPort),
+      PAAS_ROUTER_TLS_PORT: String(this.tlsPort),
       PAAS_API_URL: this.apiUrl,
       PAAS_API_TOKEN: this.token,
       PAAS_DOMAIN: 'localhost',
@@ -53,6 +56,7 @@ export class Platform {
   async start(): Promise<this> {
     this.apiPort = await freePort();
     this.routerPort = await freePort();
+    this.tlsPort = await freePort();
     await this.startPaasd();
     await this.startRouter();
     return this;
@@ -68,10 +72,34 @@ export class Platform {
     await until('router to answer', () => get(this.routerPort, 'nothing.localhost').then((r) => r.status), (s) => s === 404, 30_000);
   }
 
+  /** Process id of the running control plane (to read its memory use from /proc). */
+  get paasdPid(): number | undefined {
+    return this.paasd?.pid;
+  }
+
   /** SIGKILL of the control plane: no chance to clean up, as in a crash. */
   async killPaasd(): Promise<void> {
     await kill(this.paasd, 'SIGKILL');
     this.paasd = undefined;
+  }
+
+  /** SIGTERM of the control plane, as an upgrade or a service restart does. */
+  async stopPaasd(): Promise<void> {
+    await kill(this.paasd, 'SIGTERM');
+    this.paasd = undefined;
+  }
+
+  /** Runs `paasd ARGS` (backup, restore...) with this platform's environment and waits for it. */
+  paasdCommand(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'apps/paasd/dist/main.js'), ...args], { cwd: REPO_ROOT, env: { ...this.env(), ...extraEnv } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
   }
 
   async stopRouter(): Promise<void> {

@@ -9,6 +9,8 @@ export const CLI_VERSION = '0.1.0';
 export class Context {
   readonly out: Output;
   readonly settingsFile: string;
+  /** A command's own exit status, when it has one (`paas run` exits with its dyno's). */
+  exitCode: number | undefined;
   private cachedClient: PaasClient | undefined;
 
   constructor(
@@ -31,8 +33,8 @@ export class Context {
   client(): PaasClient {
     if (this.cachedClient) return this.cachedClient;
     const saved = this.settings();
-    const apiUrl = this.env.PAAS_API_URL ?? saved.apiUrl;
-    const token = this.env.PAAS_API_TOKEN ?? saved.token;
+    const apiUrl = this.env.PAAS_API_URL || saved.apiUrl;
+    const token = this.env.PAAS_API_TOKEN || saved.token;
     if (!apiUrl || !token) {
       throw new PaasError('unauthorized', 'Not logged in. Run `paas login --api-url URL --token TOKEN` (or set PAAS_API_URL and PAAS_API_TOKEN).');
     }

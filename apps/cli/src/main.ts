@@ -1,11 +1,26 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { isPaasError } from '@paas/core';
+import { registerAccess } from './commands/access.js';
+import { registerAdmin } from './commands/admin.js';
 import { registerApps } from './commands/apps.js';
 import { registerAuth } from './commands/auth.js';
+import { registerBuilds } from './commands/builds.js';
+import { registerCerts } from './commands/certs.js';
+import { registerCompletion } from './commands/completion.js';
+import { registerConfig } from './commands/config.js';
+import { registerDomains } from './commands/domains.js';
+import { registerDrains } from './commands/drains.js';
+import { registerLogs } from './commands/logs.js';
+import { registerMaintenance } from './commands/maintenance.js';
+import { registerMetrics } from './commands/metrics.js';
 import { registerPs } from './commands/ps.js';
+import { registerPsRestart } from './commands/ps-restart.js';
+import { registerPsScale } from './commands/ps-scale.js';
 import { registerPush } from './commands/push.js';
 import { registerReleases } from './commands/releases.js';
+import { registerRun } from './commands/run.js';
+import { registerRollback } from './commands/rollback.js';
 import { CLI_VERSION, Context } from './context.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes.js';
 
@@ -19,17 +34,35 @@ async function main(argv: string[]): Promise<number> {
     .version(CLI_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
-    .exitOverride();
+    .exitOverride()
+    // Options after a subcommand are the subcommand's, so `paas run CMD ARGS` can pass ARGS through.
+    .enablePositionalOptions();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerAuth(program, ctx);
   registerApps(program, ctx);
   registerPush(program, ctx);
   registerReleases(program, ctx);
+  registerRollback(program, ctx);
+  registerConfig(program, ctx);
+  registerDomains(program, ctx);
+  registerCerts(program, ctx);
+  registerMaintenance(program, ctx);
+  registerMetrics(program, ctx);
   registerPs(program, ctx);
+  registerPsScale(program, ctx);
+  registerPsRestart(program, ctx);
+  registerRun(program, ctx);
+  registerLogs(program, ctx);
+  registerDrains(program, ctx);
+  registerBuilds(program, ctx);
+  registerAccess(program, ctx);
+  registerAdmin(program, ctx);
+  // Last: the completion script is generated from every command registered before it.
+  registerCompletion(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    return ctx.exitCode ?? EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are not errors; everything else commander reports is a usage error.
@@ -42,6 +75,14 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await ctx.close();
   }
+}
+
+// `paas logs | head` closes the pipe early: that ends the command quietly, it is not a failure.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
 }
 
 main(process.argv.slice(2)).then(

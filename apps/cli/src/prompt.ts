@@ -21,3 +21,10 @@ export async function prompt(question: string, fallback?: string, options: { sec
     rl.close();
   }
 }
+
+/** All of stdin, for secrets passed by pipe (`--password-stdin`). */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

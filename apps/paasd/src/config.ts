@@ -35,10 +35,37 @@ export interface PaasdConfig {
   buildNanoCpus: number;
   buildConcurrency: number;
   maxBuildLogBytes: number;
+  /** All config vars of an app together, keys and values (Heroku: 32 KB). */
+  maxConfigBytes: number;
+  /** Releases per app whose slugs are kept for rollbacks; older slugs are removed. */
+  keepReleases: number;
+  /** Login attempts per email per window (four times as many per client address). */
+  loginAttempts: number;
+  loginWindowMs: number;
+  /** Period of the full garbage collection (containers, images, caches, uploads). */
+  gcIntervalMs: number;
+  /** Longest run of a release phase command (Heroku: 1 hour). */
+  releaseTimeoutMs: number;
   bootTimeoutMs: number;
   stopTimeoutMs: number;
   reconcileIntervalMs: number;
+  /** Daily cycling: a dyno is replaced after this long plus a random part of the jitter; 0 turns it off. */
+  dynoMaxAgeMs: number;
+  dynoCycleJitterMs: number;
+  /** Crash restarts: the second crash waits the initial cool-off, doubling up to the maximum. */
+  crashBackoffInitialMs: number;
+  crashBackoffMaxMs: number;
+  /** A dyno up this long before crashing starts its backoff over. */
+  crashBackoffResetMs: number;
   routeSyncTimeoutMs: number;
+  /** Lines kept per app (Heroku: 1500). */
+  logLines: number;
+  /** Lines per second an app's dynos (and, apart, its router lines) may add; more are dropped (L10). */
+  logRatePerSecond: number;
+  /** Log drains per app (Heroku: 5). */
+  maxDrainsPerApp: number;
+  /** PEM file of extra CAs that drains over TLS trust (e.g. a private CA, or a test's self-signed cert). */
+  drainCaFile: string | undefined;
 }
 
 export function readConfig(env: Env): Readonly<PaasdConfig> {
@@ -68,9 +95,25 @@ export function readConfig(env: Env): Readonly<PaasdConfig> {
     buildNanoCpus: int(env, 'PAAS_BUILD_MILLICPUS', 1000, { min: 100, max: 256_000 }) * 1_000_000,
     buildConcurrency: int(env, 'PAAS_BUILD_CONCURRENCY', 1, { min: 1, max: 64 }),
     maxBuildLogBytes: int(env, 'PAAS_MAX_BUILD_LOG_MB', 16, { min: 1, max: 1024 }) * MB,
+    maxConfigBytes: int(env, 'PAAS_MAX_CONFIG_BYTES', 32 * 1024, { min: 1, max: 16 * MB }),
+    keepReleases: int(env, 'PAAS_RELEASE_RETENTION', 5, { min: 1, max: 10_000 }),
+    loginAttempts: int(env, 'PAAS_LOGIN_ATTEMPTS', 10, { min: 1, max: 10_000 }),
+    loginWindowMs: int(env, 'PAAS_LOGIN_WINDOW_MS', 5 * 60_000, { min: 1000, max: 86_400_000 }),
+    gcIntervalMs: int(env, 'PAAS_GC_INTERVAL_MS', 3600_000, { min: 10_000, max: 7 * 86_400_000 }),
+    releaseTimeoutMs: int(env, 'PAAS_RELEASE_TIMEOUT_MS', 3600_000, { min: 1000, max: 24 * 3600_000 }),
     bootTimeoutMs: int(env, 'PAAS_BOOT_TIMEOUT_MS', 60_000, { min: 100, max: 3600_000 }),
     stopTimeoutMs: int(env, 'PAAS_STOP_TIMEOUT_MS', 30_000, { min: 0, max: 3600_000 }),
     reconcileIntervalMs: int(env, 'PAAS_RECONCILE_INTERVAL_MS', 10_000, { min: 100, max: 3600_000 }),
+    // At most a week: longer timers do not fit Node's 32-bit timeouts.
+    dynoMaxAgeMs: int(env, 'PAAS_DYNO_MAX_AGE_MS', 24 * 3600_000, { min: 0, max: 7 * 24 * 3600_000 }),
+    dynoCycleJitterMs: int(env, 'PAAS_DYNO_CYCLE_JITTER_MS', 216 * 60_000, { min: 0, max: 7 * 24 * 3600_000 }),
+    crashBackoffInitialMs: int(env, 'PAAS_DYNO_BACKOFF_INITIAL_MS', 5_000, { min: 0, max: 24 * 3600_000 }),
+    crashBackoffMaxMs: int(env, 'PAAS_DYNO_BACKOFF_MAX_MS', 20 * 60_000, { min: 0, max: 24 * 3600_000 }),
+    crashBackoffResetMs: int(env, 'PAAS_DYNO_BACKOFF_RESET_MS', 10 * 60_000, { min: 0, max: 24 * 3600_000 }),
     routeSyncTimeoutMs: int(env, 'PAAS_ROUTE_SYNC_TIMEOUT_MS', 15_000, { min: 0, max: 600_000 }),
+    logLines: int(env, 'PAAS_LOG_LINES', 1500, { min: 1, max: 100_000 }),
+    logRatePerSecond: int(env, 'PAAS_LOG_RATE', 1000, { min: 1, max: 1_000_000 }),
+    maxDrainsPerApp: int(env, 'PAAS_MAX_DRAINS', 5, { min: 0, max: 100 }),
+    drainCaFile: optionalStr(env, 'PAAS_DRAIN_CA_FILE'),
   });
 }

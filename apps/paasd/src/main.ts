@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { systemClock, type Logger } from '@paas/core';
@@ -9,8 +9,11 @@ import { createControlPlane } from '@paas/api';
 import { DEFAULT_DYNO_MANAGER_OPTIONS, createDynoManager, createTcpProbe } from '@paas/dyno-manager';
 import { createDockerRuntime } from '@paas/runtime';
 import { createSlugCompiler } from '@paas/slug-compiler';
+import { createLogService, createOutputCollector } from '@paas/logs';
 import { createStore } from '@paas/store';
 import { resolveAdminToken } from './admin-token.js';
+import { rotateSecretKey, secretBox } from './secret-keys.js';
+import { backup, restore } from './backup.js';
 import { createAppArtifacts } from './artifacts.js';
 import { readConfig, type PaasdConfig } from './config.js';
 import { ConfigError } from './env.js';
@@ -35,8 +38,30 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${tag}\n`);
       return;
     }
+    case 'secrets:rotate': {
+      // Offline: paasd must be stopped, or it would keep using the old key.
+      const { resealed } = rotateSecretKey(config.dataDir, (box) => createStore({ path: join(config.dataDir, 'paas.db'), secrets: box }));
+      process.stdout.write(`Rotated the secrets key; resealed ${resealed} values.\n`);
+      return;
+    }
+    case 'backup':
+    case 'restore': {
+      const file = argv[1];
+      if (!file) {
+        process.stderr.write(`Usage: paasd ${command} FILE\n`);
+        process.exit(2);
+      }
+      if (command === 'backup') {
+        const { slugs } = await backup(config.dataDir, resolve(file));
+        process.stdout.write(`Backed up ${config.dataDir} (database and ${slugs} slugs) to ${resolve(file)}\n`);
+      } else {
+        const { apps, slugs } = await restore(config.dataDir, resolve(file));
+        process.stdout.write(`Restored ${apps} apps and ${slugs} slugs into ${config.dataDir}; start paasd to bring them up.\n`);
+      }
+      return;
+    }
     default:
-      process.stderr.write(`Unknown command ${command}. Usage: paasd [serve | stack:ensure]\n`);
+      process.stderr.write(`Unknown command ${command}. Usage: paasd [serve | stack:ensure | backup FILE | restore FILE | secrets:rotate]\n`);
       process.exit(2);
   }
 }
@@ -49,7 +74,15 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
   const stackImage = await ensureStackImage({ runtime, recipeDir: config.stackDir, logger, onOutput: (t) => process.stderr.write(t) });
   await runtime.ensureNetwork(config.dynoNetwork, { interContainer: false, labels: { 'paas.managed': '1' } });
 
-  const store = createStore({ path: join(config.dataDir, 'paas.db') });
+  // Created private first: SQLite gives its -wal and -shm files the database file's permissions.
+  const dbPath = join(config.dataDir, 'paas.db');
+  closeSync(openSync(dbPath, 'a', 0o600));
+  chmodSync(dbPath, 0o600);
+  const store = createStore({ path: dbPath, secrets: secretBox(config.dataDir) });
+  // Values written before encryption at rest (or under a key since rotated) are sealed now.
+  const resealed = store.resealSecrets();
+  store.relocateSlugs(join(config.dataDir, 'slugs'));
+  if (resealed > 0) logger.info({ resealed }, 'sealed secrets with the current key');
   const buildpacksDir = stageBuildpacks(config);
   const npmRegistry = config.npmRegistry ?? (await hostNpmRegistry());
   const compiler = createSlugCompiler({
@@ -77,6 +110,15 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
   // The dyno manager and the route publisher need each other: the manager waits for routers to drain
   // through the publisher, which reads the manager's backends. The late binding breaks the cycle.
   let syncRoutes: () => Promise<void> = async () => {};
+  const logs = createLogService({
+    clock: systemClock,
+    logger: logger.child({ component: 'logs' }),
+    dir: join(config.dataDir, 'logs'),
+    bufferLines: config.logLines,
+    rate: { linesPerSecond: config.logRatePerSecond, burst: 2 * config.logRatePerSecond },
+    maxDrainsPerApp: config.maxDrainsPerApp,
+    trust: config.drainCaFile ? { ca: readDrainCa(config.drainCaFile) } : {},
+  });
   const dynos = createDynoManager({
     runtime,
     clock: systemClock,
@@ -84,8 +126,7 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
     probe: createTcpProbe(),
     routes: { sync: () => syncRoutes() },
     logger: logger.child({ component: 'dyno-manager' }),
-    // TODO(logs issue): these lines belong in the app's log stream; until it exists they go to the platform log.
-    events: (event) => logger.info({ appId: event.appId, dyno: event.dyno }, event.message),
+    events: (event) => logs.write(event.appId, { source: 'paas', dyno: event.dyno, message: event.message }),
     options: {
       ...DEFAULT_DYNO_MANAGER_OPTIONS,
       network: config.dynoNetwork,
@@ -93,6 +134,9 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
       bootTimeoutMs: config.bootTimeoutMs,
       stopTimeoutMs: config.stopTimeoutMs,
       reconcileIntervalMs: config.reconcileIntervalMs,
+      maxAgeMs: config.dynoMaxAgeMs,
+      cycleJitterMs: config.dynoCycleJitterMs,
+      crashBackoff: { initialMs: config.crashBackoffInitialMs, maxMs: config.crashBackoffMaxMs, resetAfterMs: config.crashBackoffResetMs },
     },
   });
   const portSuffix = config.routerPort === 80 ? '' : `:${config.routerPort}`;
@@ -100,7 +144,16 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
     store,
     compiler,
     dynos,
-    artifacts: createAppArtifacts({ store, runtime, dataDir: config.dataDir, logger }),
+    artifacts: createAppArtifacts({
+      store,
+      runtime,
+      dataDir: config.dataDir,
+      platformLabels: { 'paas.platform': config.platformId },
+      clock: systemClock,
+      logger,
+      staleAfterMs: 3600_000,
+    }),
+    logs,
     logger,
     clock: systemClock,
     options: {
@@ -111,8 +164,13 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
       maxJsonBodyBytes: 1024 * 1024,
       maxRouterWaitSeconds: 55,
       routes: { syncTimeoutMs: config.routeSyncTimeoutMs, routerStaleMs: 60_000 },
-      buildLogsDir: join(config.dataDir, 'build-logs'),
-      maxBuildLogBytes: config.maxBuildLogBytes,
+      outputsDir: join(config.dataDir, 'outputs'),
+      maxOutputBytes: config.maxBuildLogBytes,
+      releaseTimeoutMs: config.releaseTimeoutMs,
+      keepReleases: config.keepReleases,
+      loginAttempts: config.loginAttempts,
+      loginWindowMs: config.loginWindowMs,
+      maxConfigBytes: config.maxConfigBytes,
       adminToken: admin.token,
       adminEmail: config.adminEmail,
       webUrl: (app) => `http://${app}.${config.domain}${portSuffix}/`,
@@ -121,8 +179,19 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
   });
   syncRoutes = () => plane.routes.sync();
 
+  const collector = createOutputCollector({
+    runtime,
+    platform: config.platformId,
+    clock: systemClock,
+    logger: logger.child({ component: 'log-collector' }),
+    write: (appId, entry) => logs.write(appId, entry),
+    lastTime: (appId, dyno) => logs.lastTime(appId, 'app', dyno),
+  });
+  await collector.start();
   await dynos.start();
   await plane.restore();
+  // Lines of apps destroyed while their last output was still arriving.
+  logs.prune(new Set(store.listApps().map((a) => a.id)));
   const address = await plane.api.listen({ host: config.apiHost, port: config.apiPort });
   logger.info({ address, domain: config.domain, dataDir: config.dataDir }, 'paasd ready');
   process.stdout.write(
@@ -134,12 +203,20 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
     ].join('\n'),
   );
 
+  // Disk hygiene: retention runs after every release; the full sweep runs periodically.
+  const gcTimer = setInterval(() => {
+    plane.gc.collect(false).catch((err: unknown) => logger.warn({ err }, 'garbage collection failed'));
+  }, config.gcIntervalMs);
+  gcTimer.unref();
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'paasd stopping; dynos keep running');
     await plane.close().catch(() => {});
+    await collector.close().catch(() => {});
+    await logs.close().catch(() => {});
     await dynos.close().catch(() => {});
     store.close();
     process.exit(0);
@@ -157,6 +234,14 @@ function stageBuildpacks(config: Readonly<PaasdConfig>): string {
   rmSync(target, { recursive: true, force: true });
   cpSync(config.buildpacksDir, target, { recursive: true, preserveTimestamps: true });
   return target;
+}
+
+function readDrainCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`PAAS_DRAIN_CA_FILE: cannot read ${file} (${(err as Error).message})`);
+  }
 }
 
 /** The registry the host's npm uses, so builds install from the same place. */

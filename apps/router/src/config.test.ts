@@ -38,6 +38,35 @@ describe('loadRouterConfig', () => {
     expect(config.options).toMatchObject({ requestTimeoutMs: 1000, idleTimeoutMs: 2000, backendPenaltyMs: 0 });
   });
 
+  it('reads TLS, admin, workers and reporting settings', () => {
+    const defaults = loadRouterConfig({ PAAS_API_TOKEN: 't' }, noFiles, 4);
+    expect(defaults).toMatchObject({
+      tlsPort: undefined,
+      adminPort: undefined,
+      workers: 1,
+      reportIntervalMs: 1000,
+      reportMaxLines: 10_000,
+      accessLogStdout: false,
+      logLevel: 'info',
+    });
+    const set = loadRouterConfig(
+      {
+        PAAS_API_TOKEN: 't',
+        PAAS_ROUTER_TLS_PORT: '443',
+        PAAS_ROUTER_ADMIN_PORT: '9100',
+        PAAS_ROUTER_WORKERS: 'auto',
+        PAAS_ROUTER_REPORT_INTERVAL_MS: '250',
+        PAAS_ROUTER_REPORT_MAX_LINES: '500',
+        PAAS_ROUTER_ACCESS_LOG_STDOUT: '1',
+        PAAS_LOG_LEVEL: 'warn',
+      },
+      noFiles,
+      4,
+    );
+    expect(set).toMatchObject({ tlsPort: 443, adminPort: 9100, workers: 4, reportIntervalMs: 250, reportMaxLines: 500, accessLogStdout: true, logLevel: 'warn' });
+    expect(loadRouterConfig({ PAAS_API_TOKEN: 't', PAAS_ROUTER_WORKERS: '2' }, noFiles, 4).workers).toBe(2);
+  });
+
   it('names the variable of every option', () => {
     expect(optionEnvName('requestTimeoutMs')).toBe('PAAS_ROUTER_REQUEST_TIMEOUT_MS');
     expect(optionEnvName('keepAliveTimeoutMs')).toBe('PAAS_ROUTER_KEEP_ALIVE_TIMEOUT_MS');
@@ -50,6 +79,10 @@ describe('loadRouterConfig', () => {
     [{ PAAS_ROUTER_IDLE_TIMEOUT_MS: '1.5' }, 'PAAS_ROUTER_IDLE_TIMEOUT_MS'],
     [{ PAAS_API_URL: 'ftp://x' }, 'PAAS_API_URL'],
     [{ PAAS_API_URL: 'not a url' }, 'PAAS_API_URL'],
+    [{ PAAS_ROUTER_TLS_PORT: 'https' }, 'PAAS_ROUTER_TLS_PORT'],
+    [{ PAAS_ROUTER_WORKERS: '0' }, 'PAAS_ROUTER_WORKERS'],
+    [{ PAAS_ROUTER_ACCESS_LOG_STDOUT: 'maybe' }, 'PAAS_ROUTER_ACCESS_LOG_STDOUT'],
+    [{ PAAS_LOG_LEVEL: 'loud' }, 'PAAS_LOG_LEVEL'],
   ])('refuses %j with a message naming %s', (env, name) => {
     try {
       loadRouterConfig({ PAAS_API_TOKEN: 't', ...env }, noFiles);

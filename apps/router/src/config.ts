@@ -6,6 +6,19 @@ import { DEFAULT_ROUTER_OPTIONS, type RouterOptions } from '@paas/router';
 export interface RouterConfig {
   readonly port: number;
   readonly host: string;
+  /** HTTPS port (SNI with the route table's certificates); undefined when TLS is off. */
+  readonly tlsPort: number | undefined;
+  /** Loopback port of `/healthz` and `/metrics`; undefined when off. */
+  readonly adminPort: number | undefined;
+  /** Router processes sharing the ports (one per core is the most useful); 1 runs no cluster. */
+  readonly workers: number;
+  /** Time between reports of access lines and metrics to the control plane. */
+  readonly reportIntervalMs: number;
+  /** Access lines kept while the control plane cannot take them; more are dropped and counted. */
+  readonly reportMaxLines: number;
+  /** Also print every access line on stdout (they go to the control plane in any case). */
+  readonly accessLogStdout: boolean;
+  readonly logLevel: string;
   /** Base URL of the control API. */
   readonly apiUrl: string;
   readonly apiToken: string;
@@ -30,8 +43,19 @@ const MINIMUM: Partial<Record<keyof RouterOptions, number>> = { backendPenaltyMs
  * Validates the environment into a frozen config; throws a PaasError (`invalid_params`) naming the
  * variable at fault.
  */
-export function loadRouterConfig(env: NodeJS.ProcessEnv, readText: ReadText): RouterConfig {
+export function loadRouterConfig(env: NodeJS.ProcessEnv, readText: ReadText, cores = 1): RouterConfig {
   const port = integer(env, 'PAAS_ROUTER_PORT', 80, 0, 65535);
+  const tlsPort = optionalInteger(env, 'PAAS_ROUTER_TLS_PORT', 0, 65535);
+  const adminPort = optionalInteger(env, 'PAAS_ROUTER_ADMIN_PORT', 0, 65535);
+  const workersRaw = nonEmpty(env.PAAS_ROUTER_WORKERS);
+  const workers = workersRaw?.trim() === 'auto' ? Math.max(1, cores) : integer(env, 'PAAS_ROUTER_WORKERS', 1, 1, 256);
+  const reportIntervalMs = integer(env, 'PAAS_ROUTER_REPORT_INTERVAL_MS', 1000, 50, 600_000);
+  const reportMaxLines = integer(env, 'PAAS_ROUTER_REPORT_MAX_LINES', 10_000, 0, 10_000_000);
+  const accessLogStdout = boolean(env, 'PAAS_ROUTER_ACCESS_LOG_STDOUT', false);
+  const logLevel = nonEmpty(env.PAAS_LOG_LEVEL)?.trim() ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw invalid('PAAS_LOG_LEVEL', logLevel, 'one of fatal, error, warn, info, debug, trace, silent');
+  }
   const host = nonEmpty(env.PAAS_ROUTER_HOST) ?? '0.0.0.0';
   const apiUrl = nonEmpty(env.PAAS_API_URL) ?? 'http://127.0.0.1:8070';
   let parsed: URL;
@@ -54,6 +78,13 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv, readText: ReadText): Ro
   return Object.freeze({
     port,
     host,
+    tlsPort,
+    adminPort,
+    workers,
+    reportIntervalMs,
+    reportMaxLines,
+    accessLogStdout,
+    logLevel,
     apiUrl,
     apiToken,
     dataDir,
@@ -73,6 +104,18 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const value = Number(raw.trim());
   if (value < min || value > max) throw invalid(name, raw, `a whole number from ${min} to ${max}`);
   return value;
+}
+
+function optionalInteger(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  return nonEmpty(env[name]) === undefined ? undefined : integer(env, name, 0, min, max);
+}
+
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env[name])?.trim().toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
+  if (raw === '0' || raw === 'false' || raw === 'no') return false;
+  throw invalid(name, raw, '1 or 0');
 }
 
 function invalid(name: string, value: string, expected: string): PaasError {

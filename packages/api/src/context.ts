@@ -1,13 +1,35 @@
-import type { Clock, Logger } from '@paas/core';
+import type { Clock, Logger, RouterLogLine } from '@paas/core';
 import type { DynoManager } from '@paas/dyno-manager';
+import type { LogService } from '@paas/logs';
 import type { SlugRecord, Store } from '@paas/store';
-import type { BuildLogs } from './build-logs.js';
+import type { AppLog } from './app-log.js';
 import type { Deployer } from './deployer.js';
+import type { GarbageCollector } from './garbage-collector.js';
+import type { OutputLogs } from './output-logs.js';
+import type { RouterMetrics } from './router-metrics.js';
+import type { ReleaseService } from './release-service.js';
 import type { RoutePublisher } from './route-publisher.js';
 
-/** Removes what an app leaves on disk and in the engine once it is destroyed. */
+/** Something the garbage collector removes (or would, on a dry run). */
+export interface GcItem {
+  kind: 'slug' | 'image' | 'container' | 'cache' | 'source';
+  name: string;
+  app?: string;
+  bytes: number;
+}
+
+/** What apps leave on disk and in the engine: removed with the app, pruned by retention, swept. */
 export interface AppArtifacts {
   removeApp(app: { id: string; name: string }, slugs: SlugRecord[]): Promise<void>;
+  /** Removes one slug's file and its image (unless `dryRun`); returns what it removed. */
+  removeSlug(app: { id: string; name: string }, slug: SlugRecord, dryRun: boolean): Promise<GcItem[]>;
+  /**
+   * Everything of the platform that nothing uses any more: stopped build and one-off containers, slug
+   * images of no live slug, caches of destroyed apps, uploads no build will read.
+   */
+  sweep(live: { appIds: ReadonlySet<string>; slugImages: ReadonlySet<string> }, dryRun: boolean): Promise<GcItem[]>;
+  /** Bytes an app uses on disk: its live slugs and its build cache. */
+  diskUsage(app: { id: string }, slugs: SlugRecord[]): Promise<{ slugsBytes: number; cacheBytes: number }>;
 }
 
 export interface ApiOptions {
@@ -21,6 +43,11 @@ export interface ApiOptions {
   maxSourceBytes: number;
   /** Largest accepted JSON body. */
   maxJsonBodyBytes: number;
+  /** Login attempts allowed per email per window (and four times that per client address). */
+  loginAttempts: number;
+  loginWindowMs: number;
+  /** Largest total size of an app's config vars (keys and values, UTF-8 bytes). */
+  maxConfigBytes: number;
   /** Longest a router's long poll is held. */
   maxRouterWaitSeconds: number;
 }
@@ -30,8 +57,17 @@ export interface ApiContext {
   store: Store;
   dynos: Pick<DynoManager, 'listDynos' | 'remove'>;
   deployer: Deployer;
+  releases: ReleaseService;
+  gc: GarbageCollector;
   routes: RoutePublisher;
-  buildLogs: BuildLogs;
+  outputs: OutputLogs;
+  metrics: RouterMetrics;
+  /** Where the routers' access-log lines go (the apps' log streams). */
+  routerLines: (lines: RouterLogLine[], dropped: number) => void;
+  /** The apps' log streams and drains. */
+  logs: LogService;
+  /** The API's events in an app's log stream (`paas[api]`). */
+  appLog: AppLog;
   artifacts: AppArtifacts;
   logger: Logger;
   clock: Clock;

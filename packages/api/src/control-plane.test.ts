@@ -1,87 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PaasError, silentLogger, systemClock, type Build, type Release } from '@paas/core';
-import type { AppSpec } from '@paas/dyno-manager';
-import type { CompileRequest } from '@paas/slug-compiler';
-import { createStore } from '@paas/store';
-import { createControlPlane, type ControlPlane } from './control-plane.js';
-
-const TOKEN = 'test-token-0123456789';
-const auth = { authorization: `Bearer ${TOKEN}` };
-
-function setup(behaviour: { compile?: (req: CompileRequest, out: (l: string) => void) => Promise<void>; deploy?: (spec: AppSpec) => Promise<void> } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'paas-api-'));
-  const store = createStore({ path: ':memory:' });
-  const deployed: AppSpec[] = [];
-  const removed: string[] = [];
-  const artifactsRemoved: string[] = [];
-  const plane: ControlPlane = createControlPlane({
-    store,
-    compiler: {
-      async compile(req, out) {
-        out('-----> Fake app detected');
-        await behaviour.compile?.(req, out);
-        return { checksum: 'SHA256:abc', path: join(dir, 'slug.tgz'), size: 3, image: 'paas-slug/x:abc', processTypes: { web: 'node server.js', worker: 'node w.js' }, buildpack: 'Fake' };
-      },
-      ensureImage: async () => 'paas-slug/x:abc',
-    },
-    dynos: {
-      async deploy(spec) {
-        await behaviour.deploy?.(spec);
-        deployed.push(spec);
-      },
-      apply: async () => {},
-      remove: async (id) => void removed.push(id),
-      listDynos: () => [],
-      backends: () => [],
-      isCrashed: () => false,
-      onChange: () => () => {},
-    },
-    artifacts: { removeApp: async (app) => void artifactsRemoved.push(app.name) },
-    logger: silentLogger,
-    clock: systemClock,
-    options: {
-      domain: 'localhost',
-      version: 'test',
-      sourcesDir: join(dir, 'sources'),
-      maxSourceBytes: 1024,
-      maxJsonBodyBytes: 64 * 1024,
-      maxRouterWaitSeconds: 55,
-      routes: { syncTimeoutMs: 1000, routerStaleMs: 60_000 },
-      buildLogsDir: join(dir, 'build-logs'),
-      maxBuildLogBytes: 1024 * 1024,
-      adminToken: TOKEN,
-      adminEmail: 'admin@test',
-      webUrl: (app) => `http://${app}.localhost/`,
-      stack: 'paas/stack:test',
-    },
-  });
-  cleanups.push(async () => {
-    await plane.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { plane, store, deployed, removed, artifactsRemoved };
-}
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function deploy(plane: ControlPlane, app: string): Promise<{ build: Build; output: string }> {
-  const upload = await plane.api.inject({ method: 'POST', url: `/apps/${app}/sources`, headers: { ...auth, 'content-type': 'application/gzip' }, payload: Buffer.from('fake tarball') });
-  expect(upload.statusCode).toBe(201);
-  const created = await plane.api.inject({ method: 'POST', url: `/apps/${app}/builds`, headers: auth, payload: { source_blob: { id: upload.json().id, version: 'abcdef1234' } } });
-  expect(created.statusCode).toBe(201);
-  const build = created.json<Build>();
-  const output = await plane.api.inject({ method: 'GET', url: `/apps/${app}/builds/${build.id}/output`, headers: auth });
-  await plane.deployer.queue.idle();
-  const done = await plane.api.inject({ method: 'GET', url: `/apps/${app}/builds/${build.id}`, headers: auth });
-  return { build: done.json<Build>(), output: output.body };
-}
+import { describe, expect, it } from 'vitest';
+import { PaasError, type Build, type Release } from '@paas/core';
+import type { ControlPlane } from './control-plane.js';
+import { auth, deploy, settle, setup } from './control-plane.harness.js';
 
 describe('control API', () => {
   it('requires the token everywhere but the health check, and answers errors as { id, message }', async () => {
@@ -184,5 +104,104 @@ describe('control API', () => {
     expect(removed).toEqual([id]);
     expect(artifactsRemoved).toEqual(['gone']);
     expect((await plane.api.inject({ url: '/apps/gone', headers: auth })).statusCode).toBe(404);
+  });
+
+  describe('config vars and releases', () => {
+    const patch = (plane: ControlPlane, app: string, body: Record<string, string | null>, query = '') =>
+      plane.api.inject({ method: 'PATCH', url: `/apps/${app}/config-vars${query}`, headers: auth, payload: body });
+
+    it('sets and unsets config vars, each change a release with Heroku descriptions, the same value no release', async () => {
+      const { plane, deployed } = setup();
+      await plane.api.inject({ method: 'POST', url: '/apps', headers: auth, payload: { name: 'cfg' } });
+      await deploy(plane, 'cfg');
+      const set = await patch(plane, 'cfg', { FOO: 'a=b\nc', BAR: '' });
+      expect(set.statusCode).toBe(200);
+      expect(set.json()).toEqual({ FOO: 'a=b\nc', BAR: '' });
+      expect(set.headers['paas-release-version']).toBe('2');
+      await settle(plane);
+      expect(deployed.at(-1)?.env).toEqual({ FOO: 'a=b\nc', BAR: '' });
+      const same = await patch(plane, 'cfg', { FOO: 'a=b\nc' });
+      expect(same.headers['paas-release-version']).toBeUndefined();
+      await patch(plane, 'cfg', { FOO: null });
+      await settle(plane);
+      const releases = (await plane.api.inject({ url: '/apps/cfg/releases', headers: auth })).json<Release[]>();
+      expect(releases.map((r) => [r.version, r.description, r.status])).toEqual([
+        [1, 'Deploy abcdef1', 'succeeded'],
+        [2, 'Set FOO, BAR config vars', 'succeeded'],
+        [3, 'Remove FOO config vars', 'succeeded'],
+      ]);
+      expect((await plane.api.inject({ url: '/apps/cfg/config-vars', headers: auth })).json()).toEqual({ BAR: '' });
+    });
+
+    it('refuses bad keys, reserved keys and oversized sets, changing nothing', async () => {
+      const { plane } = setup();
+      await plane.api.inject({ method: 'POST', url: '/apps', headers: auth, payload: { name: 'bad' } });
+      for (const [body, id] of [
+        [{ '1X': 'v' }, 'invalid_params'],
+        [{ PORT: '80' }, 'invalid_params'],
+        [{ BIG: 'x'.repeat(98) }, 'config_too_large'],
+        [{ NUM: 5 }, 'invalid_params'],
+      ] as const) {
+        const res = await patch(plane, 'bad', body as unknown as Record<string, string>);
+        expect(res.statusCode, JSON.stringify(body)).toBe(422);
+        expect(res.json().id).toBe(id);
+      }
+      expect((await plane.api.inject({ url: '/apps/bad/config-vars', headers: auth })).json()).toEqual({});
+      expect((await plane.api.inject({ url: '/apps/bad/releases', headers: auth })).json()).toEqual([]);
+      expect((await patch(plane, 'nope', { A: '1' })).statusCode).toBe(404);
+    });
+
+    it('--no-restart records the release without touching the dynos', async () => {
+      const { plane, deployed } = setup();
+      await plane.api.inject({ method: 'POST', url: '/apps', headers: auth, payload: { name: 'lazy' } });
+      await deploy(plane, 'lazy');
+      await patch(plane, 'lazy', { A: '1' }, '?restart=false');
+      await settle(plane);
+      expect(deployed).toHaveLength(1);
+      const release = (await plane.api.inject({ url: '/apps/lazy/releases/v2', headers: auth })).json<Release>();
+      expect(release).toMatchObject({ status: 'succeeded', current: true });
+    });
+
+    it('rolls back to the previous release by default, with its code and config, and no build', async () => {
+      const { plane, deployed } = setup();
+      await plane.api.inject({ method: 'POST', url: '/apps', headers: auth, payload: { name: 'rb' } });
+      await patch(plane, 'rb', { MODE: 'one' });
+      await deploy(plane, 'rb');
+      await patch(plane, 'rb', { MODE: 'two' });
+      await settle(plane);
+      const rollback = await plane.api.inject({ method: 'POST', url: '/apps/rb/releases', headers: auth, payload: {} });
+      expect(rollback.statusCode).toBe(201);
+      expect(rollback.json()).toMatchObject({ version: 4, description: 'Rollback to v2' });
+      await settle(plane);
+      expect(deployed.at(-1)).toMatchObject({ env: { MODE: 'one' }, release: { version: 4 } });
+      expect((await plane.api.inject({ url: '/apps/rb/config-vars', headers: auth })).json()).toEqual({ MODE: 'one' });
+      const builds = (await plane.api.inject({ url: '/apps/rb/builds', headers: auth })).json<Build[]>();
+      expect(builds).toHaveLength(1);
+      const missing = await plane.api.inject({ method: 'POST', url: '/apps/rb/releases', headers: auth, payload: { release: 'v99' } });
+      expect(missing.statusCode).toBe(404);
+      const slugless = await plane.api.inject({ method: 'POST', url: '/apps/rb/releases', headers: auth, payload: { release: 'v1' } });
+      expect(slugless.statusCode).toBe(422);
+    });
+
+    it('runs the release phase before the dynos; a failure leaves the previous release serving', async () => {
+      const phase = { output: 'migrating...\ndone\n', exitCode: 0 };
+      const { plane, deployed, oneOffs } = setup({ processTypes: { web: 'node s.js', release: 'node migrate.js' }, releasePhase: phase });
+      await plane.api.inject({ method: 'POST', url: '/apps', headers: auth, payload: { name: 'rel' } });
+      const ok = await deploy(plane, 'rel');
+      expect(ok.output).toContain('Running release command: node migrate.js');
+      expect(ok.output).toContain('       migrating...');
+      expect(oneOffs[0]).toMatchObject({ type: 'release', command: 'node migrate.js' });
+      expect(deployed[0]?.processTypes).toEqual({ web: 'node s.js' });
+      phase.exitCode = 2;
+      const failed = await deploy(plane, 'rel');
+      expect(failed.build.error).toMatchObject({ id: 'release_failed' });
+      expect(failed.output).toContain('exited with status 2');
+      expect(deployed).toHaveLength(1);
+      const releases = (await plane.api.inject({ url: '/apps/rel/releases', headers: auth })).json<Release[]>();
+      expect(releases.map((r) => [r.version, r.status, r.current])).toEqual([
+        [1, 'succeeded', true],
+        [2, 'failed', false],
+      ]);
+    });
   });
 });

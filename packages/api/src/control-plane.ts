@@ -1,34 +1,60 @@
 import { mkdirSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Clock, Logger } from '@paas/core';
+import type { Clock, Logger, RouterLogLine } from '@paas/core';
 import type { DynoManager } from '@paas/dyno-manager';
 import type { SlugCompiler } from '@paas/slug-compiler';
+import { createLogService, type LogService } from '@paas/logs';
 import type { Store } from '@paas/store';
+import { createAppLog, createRouterLineSink } from './app-log.js';
 import { installAuth } from './auth.js';
-import { BuildLogs } from './build-logs.js';
 import type { ApiContext, ApiOptions, AppArtifacts } from './context.js';
 import { Deployer } from './deployer.js';
+import { GarbageCollector } from './garbage-collector.js';
+import { accountRoutes } from './routes/account.js';
+import { adminRoutes } from './routes/admin.js';
 import { installErrorHandler } from './error-handler.js';
+import { OutputLogs } from './output-logs.js';
+import { ReleaseService } from './release-service.js';
+import { RouterMetrics } from './router-metrics.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { RoutePublisher, type RoutePublisherOptions } from './route-publisher.js';
 import { appRoutes } from './routes/apps.js';
 import { buildRoutes } from './routes/builds.js';
+import { configVarRoutes } from './routes/config-vars.js';
+import { domainRoutes } from './routes/domains.js';
+import { sniEndpointRoutes } from './routes/sni-endpoints.js';
+import { dynoRunRoutes } from './routes/dyno-run.js';
 import { dynoRoutes } from './routes/dynos.js';
+import { formationRoutes } from './routes/formation.js';
 import { healthRoutes } from './routes/health.js';
+import { logDrainRoutes } from './routes/log-drains.js';
+import { logRoutes } from './routes/logs.js';
 import { releaseRoutes } from './routes/releases.js';
 import { routerRoutes } from './routes/router.js';
 
 export interface ControlPlaneDeps {
   store: Store;
   compiler: Pick<SlugCompiler, 'compile' | 'ensureImage'>;
-  dynos: Pick<DynoManager, 'deploy' | 'apply' | 'remove' | 'listDynos' | 'backends' | 'isCrashed' | 'onChange'>;
+  dynos: Pick<
+    DynoManager,
+    'deploy' | 'apply' | 'remove' | 'listDynos' | 'backends' | 'isCrashed' | 'onChange' | 'runOneOff' | 'scale' | 'restart' | 'stop' | 'sizes'
+  >;
   artifacts: AppArtifacts;
+  /** Where routers' access-log lines go; the apps' log streams (`logs`) when absent. */
+  routerLines?: (lines: RouterLogLine[], dropped: number) => void;
+  /** The apps' log streams and drains; an in-memory one (closed with the plane) when absent. */
+  logs?: LogService;
   logger: Logger;
   clock: Clock;
   options: ApiOptions & {
     routes: Omit<RoutePublisherOptions, 'domain'>;
-    /** Where finished builds' output is kept. */
-    buildLogsDir: string;
-    maxBuildLogBytes: number;
+    /** Where the output of finished builds and releases is kept. */
+    outputsDir: string;
+    maxOutputBytes: number;
+    /** Longest run of a release phase command. */
+    releaseTimeoutMs: number;
+    /** Releases whose slugs each app keeps for rollbacks. */
+    keepReleases: number;
     /** The admin's API token and the email recorded on what it does. */
     adminToken: string;
     adminEmail: string;
@@ -44,6 +70,8 @@ export interface ControlPlane {
   api: FastifyInstance;
   routes: RoutePublisher;
   deployer: Deployer;
+  releases: ReleaseService;
+  gc: GarbageCollector;
   /** Fails work a previous run left pending and makes every app's current release desired again. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -55,16 +83,30 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
   mkdirSync(options.sourcesDir, { recursive: true, mode: 0o700 });
   const routes = new RoutePublisher({ store, dynos: deps.dynos, clock, logger, options: { domain: options.domain, ...options.routes } });
   const unsubscribe = deps.dynos.onChange(() => routes.refresh());
-  const buildLogs = new BuildLogs({ dir: options.buildLogsDir, maxBytes: options.maxBuildLogBytes });
-  const deployer = new Deployer({
+  const outputs = new OutputLogs({ dir: options.outputsDir, maxBytes: options.maxOutputBytes });
+  const logs = deps.logs ?? createLogService({ clock, logger: logger.child({ component: 'logs' }) });
+  const appLog = createAppLog(logs);
+  const releases = new ReleaseService({
     store,
     compiler: deps.compiler,
     dynos: deps.dynos,
     routes,
-    buildLogs,
+    outputs,
+    logger,
+    releaseTimeoutMs: options.releaseTimeoutMs,
+    appLog,
+  });
+  const gc = new GarbageCollector({ store, artifacts: deps.artifacts, queue: releases.queue, logger, keepReleases: options.keepReleases });
+  releases.onLive = (appId) => void gc.pruneApp(appId).catch((err: unknown) => logger.warn({ err }, 'pruning slugs failed'));
+  const deployer = new Deployer({
+    store,
+    compiler: deps.compiler,
+    releases,
+    outputs,
     logger,
     webUrl: options.webUrl,
     stack: options.stack,
+    appLog,
   });
 
   const api = Fastify({
@@ -77,13 +119,22 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
     forceCloseConnections: true,
   });
   installErrorHandler(api, logger);
-  installAuth(api, { token: options.adminToken, adminEmail: options.adminEmail });
+  // The admin token acts as the operator user; apps made before users existed become theirs.
+  const admin = store.users.findByEmail(options.adminEmail) ?? store.users.create({ email: options.adminEmail, passwordHash: null, admin: true });
+  store.users.adoptOrphanApps(admin.id);
+  installAuth(api, store, { adminToken: options.adminToken, admin });
   const ctx: ApiContext = {
     store,
     dynos: deps.dynos,
     deployer,
+    releases,
+    gc,
     routes,
-    buildLogs,
+    outputs,
+    metrics: new RouterMetrics(),
+    routerLines: deps.routerLines ?? createRouterLineSink(store, logs, logger),
+    logs,
+    appLog,
     artifacts: deps.artifacts,
     logger,
     clock,
@@ -94,22 +145,35 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
   appRoutes(api, ctx);
   buildRoutes(api, ctx);
   releaseRoutes(api, ctx);
-  dynoRoutes(api, ctx);
+  configVarRoutes(api, ctx);
+  metricsRoutes(api, ctx);
+  adminRoutes(api, ctx);
+  domainRoutes(api, ctx);
+  sniEndpointRoutes(api, ctx);
+  dynoRoutes(api, ctx, deps.dynos);
+  formationRoutes(api, ctx, deps.dynos);
+  dynoRunRoutes(api, ctx, deps.dynos);
   routerRoutes(api, ctx);
+  logRoutes(api, ctx);
+  logDrainRoutes(api, ctx);
+  accountRoutes(api, ctx);
 
   return {
     api,
     routes,
     deployer,
+    releases,
+    gc,
     async restore() {
       const failed = store.failInterrupted('Interrupted by a restart of the control plane; push again.');
       if (failed.builds + failed.releases > 0) logger.warn(failed, 'failed work left pending by the previous run');
-      await deployer.restoreAll();
+      await releases.restoreAll();
       routes.refresh();
     },
     async close() {
       unsubscribe();
       await api.close();
+      if (!deps.logs) await logs.close();
     },
   };
 }

@@ -28,8 +28,11 @@ describe('RoutePublisher', () => {
     const down = store.createApp('crashy');
     const zero = store.createApp('scaled-zero');
     const maint = store.createApp('maint');
+    const configOnly = store.createApp('config-only');
+    store.setCurrentRelease(configOnly.id, store.createRelease({ appId: configOnly.id, slugId: null, config: { A: '1' }, description: 'x', userEmail: 'u' }).id);
     for (const app of [up, down, zero, maint]) {
-      const r = store.createRelease({ appId: app.id, slugId: null, config: {}, description: 'x', userEmail: 'u' });
+      const slug = store.createSlug({ appId: app.id, checksum: 'c', path: 'p', size: 1, image: 'i', processTypes: { web: 'w' }, buildpack: null, stack: 's', commit: null });
+      const r = store.createRelease({ appId: app.id, slugId: slug.id, config: {}, description: 'x', userEmail: 'u' });
       store.setCurrentRelease(app.id, r.id);
       store.setFormation(app.id, 'web', app === zero ? 0 : 1, 'basic');
     }
@@ -39,6 +42,7 @@ describe('RoutePublisher', () => {
     const table = publisher.refresh();
     const byApp = Object.fromEntries(table.apps.map((a) => [a.app, a]));
     expect(byApp.blank).toMatchObject({ state: 'blank', hosts: ['blank.example.test'], backends: [] });
+    expect(byApp['config-only']?.state).toBe('blank');
     expect(byApp.upapp).toMatchObject({ state: 'up', backends: [{ dyno: 'web.1', host: '10.0.0.2', port: 5000 }] });
     expect(byApp.crashy?.state).toBe('crashed');
     expect(byApp['scaled-zero']?.state).toBe('no_web_dynos');

@@ -1,4 +1,5 @@
-import type { AppRoute, Clock, Logger, RouteTable } from '@paas/core';
+import type { AppRoute, Clock, Logger, RouteCertificate, RouteTable } from '@paas/core';
+import { certificateCovers } from './certificates.js';
 import type { DynoManager } from '@paas/dyno-manager';
 import type { Store } from '@paas/store';
 
@@ -56,10 +57,12 @@ export class RoutePublisher {
   /** Recomputes the table; a new version only when something a router sees changed. */
   refresh(): RouteTable {
     const apps = this.computeApps();
-    const serialized = JSON.stringify(apps);
+    const certificates = this.computeCertificates(apps);
+    const serialized = JSON.stringify([apps, certificates]);
     if (serialized !== this.serialized) {
       this.serialized = serialized;
-      this.current = { version: Math.max(this.current.version + 1, this.deps.clock.now()), apps };
+      const version = Math.max(this.current.version + 1, this.deps.clock.now());
+      this.current = certificates.length > 0 ? { version, apps, certificates } : { version, apps };
       for (const wake of [...this.changeWaiters]) wake();
     }
     return this.current;
@@ -125,13 +128,27 @@ export class RoutePublisher {
     });
   }
 
+  /** Each certificate with the app's hosts it covers; the routers pick one by SNI. */
+  private computeCertificates(apps: AppRoute[]): RouteCertificate[] {
+    const { store } = this.deps;
+    const hostsByApp = new Map(apps.map((a) => [a.app, a.hosts]));
+    return store.listApps().flatMap((app) =>
+      store.domains.listCertificates(app.id).flatMap((c): RouteCertificate[] => {
+        const hosts = (hostsByApp.get(app.name) ?? []).filter((h) => c.names.some((n) => certificateCovers(n, h)));
+        return hosts.length > 0 ? [{ id: c.id, app: app.name, hosts, certPem: c.certPem, keyPem: c.keyPem }] : [];
+      }),
+    );
+  }
+
   private computeApps(): AppRoute[] {
     const { store, dynos, options } = this.deps;
     return store.listApps().map((app): AppRoute => {
-      const hosts = [`${app.name}.${options.domain}`];
+      const hosts = [`${app.name}.${options.domain}`, ...store.domains.list(app.id).map((d) => d.hostname)];
       const route = (state: AppRoute['state'], backends: AppRoute['backends'] = []): AppRoute => ({ app: app.name, hosts, state, backends });
       if (app.maintenance) return route('maintenance');
-      if (!app.currentReleaseId) return route('blank');
+      // Blank until code is deployed: a config change alone makes a release without a slug.
+      const current = app.currentReleaseId ? store.findRelease(app.id, app.currentReleaseId) : undefined;
+      if (!current?.slugId) return route('blank');
       const web = store.listFormation(app.id).find((f) => f.type === 'web');
       if (!web || web.quantity === 0) return route('no_web_dynos');
       if (dynos.isCrashed(app.id)) return route('crashed');

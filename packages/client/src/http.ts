@@ -15,6 +15,8 @@ export interface RequestOptions {
   body?: unknown;
   /** A raw body stream (uploads); sent as application/octet-stream. */
   stream?: NodeJS.ReadableStream;
+  /** A body already serialised as JSON, sent as is. */
+  json?: Uint8Array;
   headers?: Record<string, string>;
   signal?: AbortSignal;
   /** Statuses besides 2xx that are returned rather than thrown. */
@@ -52,12 +54,15 @@ export class HttpTransport {
       'user-agent': this.options.userAgent ?? 'paas-client',
       ...options.headers,
     };
-    let body: string | NodeJS.ReadableStream | undefined;
+    let body: string | NodeJS.ReadableStream | Uint8Array | undefined;
     if (options.stream) {
       body = options.stream;
       headers['content-type'] ??= 'application/octet-stream';
     } else if (options.body !== undefined) {
       body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    } else if (options.json !== undefined) {
+      body = options.json;
       headers['content-type'] = 'application/json';
     }
     let res: Dispatcher.ResponseData;

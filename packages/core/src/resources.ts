@@ -95,6 +95,35 @@ export interface Dyno {
   /** When the dyno entered its current state. */
   updated_at: string;
   created_at: string;
+  /** For a crashed dyno: when the dyno manager restarts it; null otherwise. */
+  restart_at?: string | null;
+  /** For a crashed dyno: the exit status of its process, when known. */
+  exit_code?: number | null;
+  /** For an attached one-off dyno: where to attach (an upgrade to `paas-attach/1`); null otherwise. */
+  attach_url?: string | null;
+}
+
+/** `POST /apps/:app/dynos`: a one-off dyno (Heroku Platform API shape). */
+export interface DynoCreate {
+  /** Shell command line, run like a Procfile command. */
+  command: string;
+  /** Attach stdin and output through `attach_url`; otherwise the output goes to the app's logs. */
+  attach?: boolean;
+  /** With `attach`: no TTY even so (for pipes). */
+  force_no_tty?: boolean;
+  /** Dyno size; `basic` when unset. */
+  size?: string;
+  /** Extra environment for this dyno only (e.g. TERM, COLUMNS, LINES). */
+  env?: Record<string, string>;
+  /** Seconds before the dyno is killed; 24 hours when unset. */
+  time_to_live?: number;
+}
+
+/** One change of `PATCH /apps/:app/formation`. */
+export interface FormationUpdate {
+  type: string;
+  quantity?: number;
+  size?: string;
 }
 
 export interface Formation {
@@ -108,4 +137,32 @@ export interface Formation {
 export interface Health {
   status: 'ok';
   version: string;
+}
+
+export interface Domain {
+  /** Null for the app's built-in `<app>.<domain>`. */
+  id: string | null;
+  hostname: string;
+  kind: 'default' | 'custom';
+  app: AppRef;
+  created_at: string;
+}
+
+/** A TLS certificate of an app, served by SNI (Heroku: SNI endpoint). The private key is never returned. */
+export interface SniEndpoint {
+  id: string;
+  name: string;
+  certificate_chain: string;
+  /** The app's host names the certificate covers. */
+  domains: string[];
+  ssl_cert: { cert_domains: string[]; expires_at: string };
+  created_at: string;
+}
+
+/** Requests to an app through the routers since the control plane started. */
+export interface AppMetrics {
+  app: string;
+  requests: { total: number; '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+  /** Estimated from the routers' histograms (bucket upper bounds); null before any request. */
+  latency_ms: { mean: number | null; p50: number | null; p95: number | null; p99: number | null };
 }

@@ -6,6 +6,18 @@
 export interface RouteTable {
   version: number;
   apps: AppRoute[];
+  /** TLS certificates the router serves by SNI; absent when no app has one. */
+  certificates?: RouteCertificate[];
+}
+
+/** A certificate and its key (PEM), for the host names it covers (exact, or `*.` wildcards). */
+export interface RouteCertificate {
+  id: string;
+  /** App that owns it (for logs). */
+  app: string;
+  hosts: string[];
+  certPem: string;
+  keyPem: string;
 }
 
 /** Why an app without backends cannot be served, which picks the router's error code. */

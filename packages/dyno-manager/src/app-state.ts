@@ -1,5 +1,6 @@
 import type { DynoState, RouteBackend, TimerHandle } from '@paas/core';
 import type { CrashRecord } from './backoff.js';
+import type { OneOffRecord } from './one-off-record.js';
 import type { AppSpec, DynoStatus } from './types.js';
 
 /** One dyno: one container. */
@@ -26,9 +27,15 @@ export interface DynoRecord {
   adopted: boolean;
   /** The engine reported an OOM kill; its exit is an R15. */
   oom: boolean;
+  /** Someone else sent it SIGTERM: the engine shutting down, or an operator's `docker stop`. */
+  stoppedElsewhere: boolean;
   upSince: number | undefined;
   exitCode: number | undefined;
   restartAt: number | undefined;
+  /** When daily cycling replaces it; undefined with cycling off. */
+  cycleAt: number | undefined;
+  /** Its replacement (cycling, resize) did not come up: no new try before this. */
+  replaceAfter: number | undefined;
   /** Aborted when the process ends or the manager stops it, which ends any boot watch at once. */
   done: AbortController;
 }
@@ -38,6 +45,10 @@ export interface AppState {
   /** Desired state; undefined for an app the manager found containers of but has not been told about. */
   spec: AppSpec | undefined;
   records: Map<string, DynoRecord>;
+  /** One-off dynos (`run.N`, `release.N`) by container id; never part of the formation. */
+  oneOffs: Map<string, OneOffRecord>;
+  /** One-off names taken by dynos being created, so two runs never pick the same number. */
+  oneOffNames: Set<string>;
   /** Crash history by dyno name; outlives the crashed container. */
   crashes: Map<string, CrashRecord>;
   /** Tail of the app's operations; passes, deploys, applies and removal run one at a time. */
@@ -56,6 +67,8 @@ export function createAppState(id: string): AppState {
     id,
     spec: undefined,
     records: new Map(),
+    oneOffs: new Map(),
+    oneOffNames: new Set(),
     crashes: new Map(),
     queue: Promise.resolve(),
     pending: 0,
@@ -81,7 +94,8 @@ export function enqueue<T>(app: AppState, task: () => Promise<T>): Promise<T> {
  * work is queued: an apply waiting behind this operation must find the state that holds its queue.
  */
 export function forgetIfIdle(apps: Map<string, AppState>, app: AppState): void {
-  if (app.spec === undefined && app.records.size === 0 && app.pending <= 1 && apps.get(app.id) === app) apps.delete(app.id);
+  const idle = app.records.size === 0 && app.oneOffs.size === 0 && app.oneOffNames.size === 0;
+  if (app.spec === undefined && idle && app.pending <= 1 && apps.get(app.id) === app) apps.delete(app.id);
 }
 
 /** A web dyno takes traffic when it is up, belongs to the desired release and is neither new nor retiring. */

@@ -14,7 +14,7 @@ describe('crash backoff', () => {
   });
 
   it('starts over after a new release or a long enough time up', () => {
-    const prior = { releaseId: 'r1', count: 6, restartAt: 0 };
+    const prior = { releaseId: 'r1', count: 6, at: 0, restartAt: 0 };
     const policy = DEFAULT_CRASH_BACKOFF;
     expect(recordCrash(prior, { releaseId: 'r2', now: 0, upForMs: 0 }, policy).count).toBe(1);
     expect(recordCrash(prior, { releaseId: 'r1', now: 0, upForMs: policy.resetAfterMs }, policy).count).toBe(1);

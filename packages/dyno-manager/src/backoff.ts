@@ -21,6 +21,8 @@ export function crashRestartDelay(crashCount: number, policy: CrashBackoffOption
 export interface CrashRecord {
   releaseId: string;
   count: number;
+  /** When the last crash happened. */
+  at: number;
   restartAt: number;
 }
 
@@ -35,7 +37,7 @@ export function recordCrash(
 ): CrashRecord {
   const continues = previous !== undefined && previous.releaseId === crash.releaseId && crash.upForMs < policy.resetAfterMs;
   const count = continues ? previous.count + 1 : 1;
-  return { releaseId: crash.releaseId, count, restartAt: crash.now + crashRestartDelay(count, policy) };
+  return { releaseId: crash.releaseId, count, at: crash.now, restartAt: crash.now + crashRestartDelay(count, policy) };
 }
 
 /** Delay before reconnecting to the engine's event stream after `attempt` consecutive failures. */

@@ -28,6 +28,7 @@ function setup(ip: string | undefined) {
     shutdown: shutdown.signal,
     emitChange: () => {},
     appLog: () => {},
+    engine: { lost: false, pardonUntil: 0 },
     requestPass: async () => {},
   };
   const rec = { state: 'starting', ip, stopping: false, done: new AbortController() } as DynoRecord;

@@ -1,7 +1,7 @@
 import type { DynoSize, Random } from '@paas/core';
 import type { ContainerSpec } from '@paas/runtime';
-import { formatDynoLabels, type DynoIdentity } from './labels.js';
-import type { AppSpec } from './types.js';
+import { DYNO_LABELS, ONE_OFF_KIND, formatDynoLabels, type DynoIdentity } from './labels.js';
+import type { AppSpec, OneOffRequest } from './types.js';
 
 /** The stack's entry point: sources `.profile.d`, then runs the command with bash, as Heroku does. */
 export const LAUNCHER = '/usr/local/bin/paas-launch';
@@ -33,6 +33,9 @@ export interface DynoContainerInput {
   stopTimeoutMs: number;
 }
 
+/** The engine keeps at most twice this of a dyno's output; the log service reads it as it comes. */
+export const DYNO_LOG_MAX_BYTES = 10 * 1024 * 1024;
+
 export function buildDynoContainerSpec(input: DynoContainerInput): ContainerSpec {
   const { spec, type, index, size } = input;
   const name = `${type}.${index}`;
@@ -58,10 +61,69 @@ export function buildDynoContainerSpec(input: DynoContainerInput): ContainerSpec
     network: input.network,
     init: true,
     hardened: true,
+    logMaxBytes: DYNO_LOG_MAX_BYTES,
     memoryBytes: size.memoryBytes,
     cpuShares: size.cpuShares,
     pidsLimit: size.pidsLimit,
     stopTimeoutSec: Math.ceil(input.stopTimeoutMs / 1000),
+  };
+}
+
+export interface OneOffContainerInput {
+  request: OneOffRequest;
+  index: number;
+  size: DynoSize;
+  containerName: string;
+  network: string;
+  selector: Readonly<Record<string, string>>;
+  port: number;
+  stopTimeoutMs: number;
+}
+
+/**
+ * A one-off dyno: the release's image and config like any dyno, hardened and size-limited the same way,
+ * labelled `paas.kind=run` so the reconciler never takes it for part of the formation.
+ */
+export function buildOneOffContainerSpec(input: OneOffContainerInput): ContainerSpec {
+  const { request, index, size } = input;
+  const { spec } = request;
+  const name = `${request.type}.${index}`;
+  const identity: DynoIdentity = {
+    appId: spec.app.id,
+    appName: spec.app.name,
+    releaseId: spec.release.id,
+    releaseVersion: spec.release.version,
+    type: request.type,
+    index,
+    name,
+    size: size.name,
+  };
+  const attached = request.attach !== undefined;
+  return {
+    name: input.containerName,
+    image: spec.release.image,
+    cmd: [LAUNCHER, request.command],
+    env: {
+      ...spec.env,
+      ...request.env,
+      PORT: String(input.port),
+      DYNO: name,
+      // Signals (Ctrl-C without a TTY, a stop) reach every process of the command line, not just the shell.
+      TINI_KILL_PROCESS_GROUP: '1',
+    },
+    labels: { ...input.selector, ...formatDynoLabels(identity, ONE_OFF_KIND), ...(attached ? { [DYNO_LABELS.attached]: '1' } : {}) },
+    user: 'dyno',
+    workingDir: '/app',
+    network: input.network,
+    init: true,
+    hardened: true,
+    logMaxBytes: DYNO_LOG_MAX_BYTES,
+    memoryBytes: size.memoryBytes,
+    cpuShares: size.cpuShares,
+    pidsLimit: size.pidsLimit,
+    stopTimeoutSec: Math.ceil(input.stopTimeoutMs / 1000),
+    tty: request.attach?.tty ?? false,
+    openStdin: attached,
   };
 }
 

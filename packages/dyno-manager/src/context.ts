@@ -26,6 +26,12 @@ export interface ManagerContext {
   appLog(app: AppState, dyno: string, message: string): void;
   /** Queues a reconcile pass for the app, joining one that has not begun yet. */
   requestPass(app: AppState): Promise<void>;
+  /**
+   * The engine connection: `lost` while the event stream is down after having worked (no dyno is started
+   * then: the reconnection's full pass does it); until `pardonUntil`, exits are taken as the engine's
+   * restart rather than the apps' crashes.
+   */
+  engine: { lost: boolean; pardonUntil: number };
 }
 
 export function createAppLog(events: DynoEventSink | undefined, logger: Logger): ManagerContext['appLog'] {

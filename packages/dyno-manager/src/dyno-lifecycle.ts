@@ -5,6 +5,8 @@ import { recordCrash } from './backoff.js';
 import { watchBoot, type BootOutcome } from './boot-watch.js';
 import { buildDynoContainerSpec, commandOf, findDynoSize, formatContainerName } from './container-spec.js';
 import type { ManagerContext } from './context.js';
+import { cycleDeadline } from './cycle-deadline.js';
+import { ENGINE_STOP_HOLD_MS, inEngineSettle } from './engine-restart.js';
 import { isLive, nextDynoState, type DynoTransition } from './dyno-state.js';
 import type { DynoIdentity } from './labels.js';
 import { messages } from './messages.js';
@@ -32,7 +34,7 @@ export function setDynoState(ctx: ManagerContext, app: AppState, rec: DynoRecord
 
 function newRecord(ctx: ManagerContext, id: string, who: DynoIdentity, command: string, extra: Partial<DynoRecord>): DynoRecord {
   const now = ctx.clock.now();
-  return {
+  const rec: DynoRecord = {
     id,
     name: who.name,
     type: who.type,
@@ -49,12 +51,18 @@ function newRecord(ctx: ManagerContext, id: string, who: DynoIdentity, command: 
     stopping: false,
     adopted: false,
     oom: false,
+    stoppedElsewhere: false,
     upSince: undefined,
     exitCode: undefined,
     restartAt: undefined,
+    cycleAt: undefined,
+    replaceAfter: undefined,
     done: new AbortController(),
     ...extra,
   };
+  // Counted from the container's creation, so an adopted dyno keeps its age across control-plane restarts.
+  rec.cycleAt = cycleDeadline(rec.createdAt, ctx.options, ctx.random);
+  return rec;
 }
 
 /**
@@ -147,12 +155,19 @@ export function recordExit(ctx: ManagerContext, app: AppState, rec: DynoRecord, 
     ctx.appLog(app, rec.name, messages.sigkill);
   }
   if (exit.status !== undefined) ctx.appLog(app, rec.name, messages.exited(exit.status));
+  const pardoned = inEngineSettle(ctx);
   const crash = recordCrash(
-    app.crashes.get(rec.name),
+    // An exit the engine's own restart caused restarts the dyno at once and does not count.
+    pardoned ? undefined : app.crashes.get(rec.name),
     { releaseId: rec.releaseId, now, upForMs: rec.upSince === undefined ? 0 : now - rec.upSince },
     ctx.options.crashBackoff,
   );
-  app.crashes.set(rec.name, crash);
+  // Stopped by someone else, most likely the engine on its way down: starting a dyno in a stopping engine
+  // leaves a container it cannot remove, so the restart waits (the reconnection after an engine restart
+  // starts it at once anyway).
+  if (rec.stoppedElsewhere && !pardoned) crash.restartAt = Math.max(crash.restartAt, now + ENGINE_STOP_HOLD_MS);
+  if (pardoned) app.crashes.delete(rec.name);
+  else app.crashes.set(rec.name, crash);
   rec.exitCode = exit.status;
   rec.restartAt = crash.restartAt;
   ctx.logger.warn(

@@ -1,17 +1,23 @@
 import { PaasError, type Clock, type Logger, type Random, type RouteBackend, type TimerHandle } from '@paas/core';
 import type { ContainerEvent, ContainerInfo, ContainerRuntime } from '@paas/runtime';
-import { createAppState, enqueue, forgetIfIdle, isRouted, toDynoStatus, type AppState } from './app-state.js';
+import { createAppState, enqueue, forgetIfIdle, isRouted, toDynoStatus, type AppState, type DynoRecord } from './app-state.js';
 import type { BootOutcome } from './boot-watch.js';
 import { createAppLog, delay, type ManagerContext } from './context.js';
 import { discardDyno, recordExit, stopDyno } from './dyno-lifecycle.js';
 import { isLive } from './dyno-state.js';
+import { pardonEngineRestart } from './engine-restart.js';
 import { watchEvents } from './event-watch.js';
 import { DYNO_LABELS, platformSelector } from './labels.js';
 import { resolveOptions, validateSpec } from './options.js';
 import { fullPass, listAppContainers, reconcileApp, scheduleWake, syncRecords, syncRoutes } from './reconciler.js';
+import { adoptOneOffs, killOneOff, runOneOff } from './one-off.js';
+import { oneOffStatus } from './one-off-record.js';
+import { restartDynos, stopOne } from './restart.js';
 import { rollout } from './rollout.js';
 import type { DynoEventSink, DynoManager, DynoManagerOptions, DynoStatus, PortProbe, RouteSync } from './types.js';
 
+/** SIGTERM, as the engine numbers it in `kill` events. */
+const SIGTERM_NUMBER = 15;
 /** How long `start()` waits for adopted web dynos to answer on $PORT before returning anyway. */
 const ADOPTION_WAIT_MS = 5_000;
 
@@ -62,6 +68,7 @@ export function createDynoManager(deps: DynoManagerDeps): DynoManager {
       }
     },
     appLog: createAppLog(deps.events, logger),
+    engine: { lost: false, pardonUntil: 0 },
     requestPass(app) {
       if (app.pendingPass) return app.pendingPass;
       const pass = enqueue(app, () => {
@@ -93,6 +100,7 @@ export function createDynoManager(deps: DynoManagerDeps): DynoManager {
     const app = apps.get(appId);
     const rec = app?.records.get(event.id);
     if (event.type === 'oom' && rec) rec.oom = true;
+    if (event.type === 'kill' && rec && !rec.stopping && event.signal === SIGTERM_NUMBER) rec.stoppedElsewhere = true;
     if (event.type === 'die' && app && rec && isLive(rec.state) && !rec.stopping) {
       // The engine does not promise `oom` before `die`; the container's own record of the OOM kill is sure.
       void runtime
@@ -124,12 +132,13 @@ export function createDynoManager(deps: DynoManagerDeps): DynoManager {
       if (id) byApp.set(id, [...(byApp.get(id) ?? []), info]);
     }
     const boots: Promise<BootOutcome>[] = [];
-    await Promise.all(
-      [...byApp].map(([id, containers]) => {
+    await Promise.all([
+      ...[...byApp].map(([id, containers]) => {
         const app = appFor(id);
         return enqueue(app, async () => void boots.push(...(await syncRecords(ctx, app, containers))));
       }),
-    );
+      adoptOneOffs(ctx, appFor),
+    ]);
     // Adopted web dynos that accept now are `up` when start() returns; one still booting is not waited for.
     const waited = new AbortController();
     await Promise.race([Promise.all(boots), delay(clock, ADOPTION_WAIT_MS, waited.signal)]);
@@ -143,7 +152,10 @@ export function createDynoManager(deps: DynoManagerDeps): DynoManager {
       if (started) return;
       started = true;
       await adoptAll();
-      watching = watchEvents(ctx, onEvent, () => fullPass(ctx, appFor));
+      watching = watchEvents(ctx, onEvent, (lostAt) => {
+        if (lostAt !== undefined) pardonEngineRestart(ctx, lostAt);
+        return fullPass(ctx, appFor);
+      });
       schedulePeriodic();
     },
 
@@ -176,6 +188,40 @@ export function createDynoManager(deps: DynoManagerDeps): DynoManager {
       });
     },
 
+    async scale(appId, formation) {
+      assertOpen();
+      const app = apps.get(appId);
+      if (!app?.spec) throw new PaasError('no_release', 'The app has no running release; push code first.');
+      validateSpec({ ...app.spec, formation }, options);
+      await enqueue(app, async () => {
+        if (!app.spec) throw new PaasError('no_release', 'The app has no running release; push code first.');
+        app.spec = { ...app.spec, formation };
+        ctx.emitChange(app);
+        await reconcileApp(ctx, app);
+      });
+    },
+
+    async restart(appId, target) {
+      assertOpen();
+      const app = apps.get(appId);
+      if (!app) throw new PaasError('dyno_not_found', 'The app has no dynos.');
+      await enqueue(app, () => restartDynos(ctx, app, target));
+    },
+
+    async stop(appId, dyno) {
+      assertOpen();
+      const app = apps.get(appId);
+      if (!app) throw new PaasError('dyno_not_found', `No dyno ${dyno}.`, { details: { dyno } });
+      await enqueue(app, () => stopOne(ctx, app, dyno));
+    },
+
+    async runOneOff(request) {
+      assertOpen();
+      return runOneOff(ctx, appFor(request.spec.app.id), request);
+    },
+
+    sizes: options.sizes,
+
     async remove(appId) {
       assertOpen();
       const app = appFor(appId);
@@ -185,9 +231,12 @@ export function createDynoManager(deps: DynoManagerDeps): DynoManager {
     listDynos(appId) {
       const app = apps.get(appId);
       if (!app) return [];
-      return [...app.records.values()]
-        .sort((a, b) => a.type.localeCompare(b.type) || a.index - b.index || a.createdAt - b.createdAt)
-        .map((rec): DynoStatus => toDynoStatus(app, rec, options.port));
+      // A stopped or discarded dyno is on its way out (its container may linger while the engine cannot remove it).
+      const leaving = (rec: DynoRecord) => rec.state === 'down' || (rec.stopping && !isLive(rec.state));
+      const formation = [...app.records.values()].filter((rec) => !leaving(rec)).map((rec): DynoStatus => toDynoStatus(app, rec, options.port));
+      const oneOffs = [...app.oneOffs.values()].map(oneOffStatus);
+      const index = (d: DynoStatus) => Number(d.name.slice(d.name.lastIndexOf('.') + 1));
+      return [...formation, ...oneOffs].sort((a, b) => a.type.localeCompare(b.type) || index(a) - index(b) || a.createdAt - b.createdAt);
     },
 
     backends(appId) {
@@ -241,6 +290,8 @@ async function removeApp(ctx: ManagerContext, app: AppState): Promise<void> {
   const results = await Promise.allSettled([
     ...recs.map((rec) => (isLive(rec.state) ? stopDyno(ctx, app, rec) : discardDyno(ctx, app, rec))),
     ...strays.map((c) => ctx.runtime.removeContainer(c.id, { force: true })),
+    // The app is gone: so are its one-off dynos (their supervision removes them once they exit).
+    ...[...app.oneOffs.values()].map((rec) => killOneOff(ctx, rec)),
   ]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {

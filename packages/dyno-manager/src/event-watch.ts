@@ -13,11 +13,13 @@ const HEALTHY_STREAM_MS = 30_000;
 export async function watchEvents(
   ctx: ManagerContext,
   onEvent: (event: ContainerEvent) => void,
-  onConnected: () => Promise<void>,
+  onConnected: (lostAt: number | undefined) => Promise<void>,
 ): Promise<void> {
   const { runtime, clock, logger, shutdown } = ctx;
   let attempt = 0;
   let connections = 0;
+  // When the last working connection ended, until a new one is made.
+  let lostAt: number | undefined;
   while (!shutdown.aborted) {
     const openedAt = clock.now();
     let received = false;
@@ -27,7 +29,9 @@ export async function watchEvents(
       // Ask for the first event before the pass, so the subscription is open while the pass lists.
       const first = iterator.next();
       if (connections++ > 0) logger.info({ attempt }, 'reconnected to the container engine');
-      onConnected().catch((err: unknown) => logger.error({ err }, 'full reconcile pass failed'));
+      ctx.engine.lost = false;
+      onConnected(lostAt).catch((err: unknown) => logger.error({ err }, 'full reconcile pass failed'));
+      lostAt = undefined;
       for (let next = await first; !next.done; next = await iterator.next()) {
         received = true;
         onEvent(next.value);
@@ -38,6 +42,10 @@ export async function watchEvents(
       logger.warn({ err, attempt }, 'container event stream failed');
     }
     if (shutdown.aborted) break;
+    if (connections > 0) {
+      lostAt ??= clock.now();
+      ctx.engine.lost = true;
+    }
     attempt = received || clock.now() - openedAt >= HEALTHY_STREAM_MS ? 0 : attempt + 1;
     await delay(clock, reconnectDelay(attempt), shutdown);
   }

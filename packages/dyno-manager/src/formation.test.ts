@@ -63,12 +63,19 @@ describe('planFormation', () => {
     expect(p.start).toEqual([]);
   });
 
-  it('replaces dynos whose size changed (case-insensitively)', () => {
-    const p = plan([dyno('web.1', { size: 'Standard-1X' }), dyno('web.2', { size: 'basic' })], {
-      web: { quantity: 2, size: 'standard-1x' },
+  it('replaces dynos whose size changed (case-insensitively): with preboot when up, else at once', () => {
+    const p = plan([dyno('web.1', { size: 'Standard-1X' }), dyno('web.2', { size: 'basic' }), dyno('web.3', { size: 'basic', state: 'starting' })], {
+      web: { quantity: 3, size: 'standard-1x' },
     });
-    expect(p.stop.map((s) => [s.name, s.reason])).toEqual([['web.2', 'resized']]);
-    expect(p.start).toEqual([{ type: 'web', index: 2, replaces: undefined }]);
+    expect(p.resize).toEqual([dyno('web.2').id]);
+    expect(p.stop.map((s) => [s.name, s.reason])).toEqual([['web.3', 'resized']]);
+    expect(p.start).toEqual([{ type: 'web', index: 3, replaces: undefined }]);
+  });
+
+  it('waits before replacing again a dyno whose replacement did not come up', () => {
+    const p = plan([dyno('web.1', { size: 'eco', replaceAfter: NOW + 60_000 })], { web: { quantity: 1, size: 'basic' } });
+    expect(p.resize).toEqual([]);
+    expect(p.wakeAt).toBe(NOW + 60_000);
   });
 
   it('restarts a crashed dyno that is due, and waits for one that is not', () => {

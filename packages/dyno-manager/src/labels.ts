@@ -7,7 +7,7 @@ import { parseDynoName } from '@paas/core';
 export const DYNO_LABELS = {
   /** `1` on every container the platform manages. */
   managed: 'paas.managed',
-  /** `dyno` (as opposed to builds and one-off runs). */
+  /** `dyno` for the formation's dynos, `run` for one-off dynos (`run.N`, `release.N`), which are never adopted as formation. */
   kind: 'paas.kind',
   appId: 'paas.app_id',
   /** App name. */
@@ -22,6 +22,8 @@ export const DYNO_LABELS = {
   size: 'paas.size',
   /** Which platform instance owns the dyno, so two platforms can share one engine without adopting each other's dynos. */
   platform: 'paas.platform',
+  /** `1` on a one-off dyno a client is attached to (`paas run`): its output is the client's, not the logs'. */
+  attached: 'paas.attached',
 } as const;
 
 /** Selects every dyno container, of any platform instance. */
@@ -29,6 +31,14 @@ export const DYNO_SELECTOR: Readonly<Record<string, string>> = Object.freeze({
   [DYNO_LABELS.managed]: '1',
   [DYNO_LABELS.kind]: 'dyno',
 });
+
+/** `paas.kind` of one-off dynos. */
+export const ONE_OFF_KIND = 'run';
+
+/** Selects the one-off dyno containers of one platform instance. */
+export function oneOffSelector(platform: string): Readonly<Record<string, string>> {
+  return Object.freeze({ [DYNO_LABELS.managed]: '1', [DYNO_LABELS.kind]: ONE_OFF_KIND, [DYNO_LABELS.platform]: platform });
+}
 
 /** Who a dyno container is, as its labels say. */
 export interface DynoIdentity {
@@ -43,9 +53,10 @@ export interface DynoIdentity {
   size: string;
 }
 
-export function formatDynoLabels(d: DynoIdentity): Record<string, string> {
+export function formatDynoLabels(d: DynoIdentity, kind = 'dyno'): Record<string, string> {
   return {
     ...DYNO_SELECTOR,
+    [DYNO_LABELS.kind]: kind,
     [DYNO_LABELS.appId]: d.appId,
     [DYNO_LABELS.app]: d.appName,
     [DYNO_LABELS.releaseId]: d.releaseId,
@@ -62,9 +73,9 @@ export function platformSelector(platform: string): Readonly<Record<string, stri
 }
 
 /** Undefined for a container whose labels are not a complete, consistent dyno identity. */
-export function parseDynoLabels(labels: Readonly<Record<string, string>>): DynoIdentity | undefined {
+export function parseDynoLabels(labels: Readonly<Record<string, string>>, kind = 'dyno'): DynoIdentity | undefined {
   const get = (key: string) => labels[key];
-  if (get(DYNO_LABELS.managed) !== '1' || get(DYNO_LABELS.kind) !== 'dyno') return undefined;
+  if (get(DYNO_LABELS.managed) !== '1' || get(DYNO_LABELS.kind) !== kind) return undefined;
   const name = get(DYNO_LABELS.dyno);
   const parsed = name === undefined ? undefined : parseDynoName(name);
   const appId = get(DYNO_LABELS.appId);

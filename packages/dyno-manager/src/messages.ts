@@ -13,6 +13,13 @@ export const messages = {
   exitTimeout: (ms: number) =>
     `Error R12 (Exit timeout) -> At least one process failed to exit within ${seconds(ms)} seconds of SIGTERM`,
   memoryQuota: 'Error R15 (Memory quota vastly exceeded)',
+  /** Daily cycling, on the dyno being replaced. */
+  cycling: 'Cycling',
+  /** A restart asked for through the API, on the dyno being replaced. */
+  restarting: 'Restarting',
+  /** A one-off dyno's process ended; it is not restarted. */
+  complete: 'State changed from up to complete',
+  timeToLive: (ms: number) => `Process ran longer than its time to live of ${seconds(ms)} seconds`,
 } as const;
 
 function seconds(ms: number): string {

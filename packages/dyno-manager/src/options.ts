@@ -21,6 +21,8 @@ export const DEFAULT_DYNO_MANAGER_OPTIONS: Readonly<Required<DynoManagerOptions>
   sizes: DEFAULT_DYNO_SIZES,
   crashBackoff: DEFAULT_CRASH_BACKOFF,
   unknownAppGraceMs: 120_000,
+  maxAgeMs: 24 * 60 * 60_000,
+  cycleJitterMs: 216 * 60_000,
 });
 
 export function resolveOptions(options: DynoManagerOptions): ResolvedOptions {
@@ -29,6 +31,8 @@ export function resolveOptions(options: DynoManagerOptions): ResolvedOptions {
     platform: options.platform ?? DEFAULT_DYNO_MANAGER_OPTIONS.platform,
     crashBackoff: options.crashBackoff ?? DEFAULT_CRASH_BACKOFF,
     unknownAppGraceMs: options.unknownAppGraceMs ?? DEFAULT_DYNO_MANAGER_OPTIONS.unknownAppGraceMs,
+    maxAgeMs: options.maxAgeMs ?? DEFAULT_DYNO_MANAGER_OPTIONS.maxAgeMs,
+    cycleJitterMs: options.cycleJitterMs ?? DEFAULT_DYNO_MANAGER_OPTIONS.cycleJitterMs,
   };
 }
 

@@ -1,12 +1,18 @@
 import { parseDynoName } from '@paas/core';
 import type { ContainerInfo } from '@paas/runtime';
 import { forgetIfIdle, isRouted, type AppState, type DynoRecord } from './app-state.js';
+import { recordCrash } from './backoff.js';
 import type { BootOutcome } from './boot-watch.js';
 import type { ManagerContext } from './context.js';
+import { cycleDue, resizeDynos } from './cycling.js';
 import { isLive } from './dyno-state.js';
 import { adoptContainer, discardDyno, launchDyno, recordExit, stopDyno } from './dyno-lifecycle.js';
 import { planFormation, type PlannedDyno } from './formation.js';
 import { DYNO_LABELS, parseDynoLabels } from './labels.js';
+import { killOneOff } from './one-off.js';
+
+/** Node's timers take at most a signed 32-bit number of milliseconds (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Brings the manager's records in line with the app's containers: adopts unknown ones, notices exits the
@@ -22,8 +28,11 @@ export async function syncRecords(ctx: ManagerContext, app: AppState, containers
     const rec = app.records.get(info.id);
     if (!rec) {
       if (info.state === 'created' || info.state === 'removing') {
-        // Never started (its creator died half-way) or on its way out: nothing to adopt.
-        if (info.state === 'created') await ctx.runtime.removeContainer(info.id, { force: true });
+        // Never started (its creator died half-way) or on its way out: nothing to adopt. A slow removal
+        // (the engine just restarted) must not hold up the pass.
+        if (info.state === 'created') {
+          ctx.runtime.removeContainer(info.id, { force: true }).catch((err: unknown) => ctx.logger.warn({ err, container: info.id }, 'could not remove a container that never started'));
+        }
         continue;
       }
       const adopted = adoptContainer(ctx, app, info, who);
@@ -56,7 +65,8 @@ export function listAppContainers(ctx: ManagerContext, appId: string): Promise<C
  * passes, deploys and removal of one app never overlap.
  */
 export async function reconcileApp(ctx: ManagerContext, app: AppState): Promise<void> {
-  if (ctx.shutdown.aborted || ctx.apps.get(app.id) !== app) return;
+  // With the engine gone, nothing can be done; its reconnection runs a full pass.
+  if (ctx.shutdown.aborted || ctx.apps.get(app.id) !== app || ctx.engine.lost) return;
   await syncRecords(ctx, app, await listAppContainers(ctx, app.id));
   const spec = app.spec;
   if (!spec) return reconcileUnknownApp(ctx, app);
@@ -87,8 +97,20 @@ export async function reconcileApp(ctx: ManagerContext, app: AppState): Promise<
 
   const launches = plan.start.map(async (s) => {
     const crashed = s.replaces === undefined ? undefined : app.records.get(s.replaces);
-    if (crashed) await discardDyno(ctx, app, crashed);
-    await launchDyno(ctx, app, spec, s, { candidate: false, restarting: crashed !== undefined || app.crashes.has(`${s.type}.${s.index}`) });
+    // The replacement does not wait for the crashed container's removal, which a busy engine can take
+    // seconds over (or refuse, for a container left dead by an engine restart; later passes retry it).
+    const discarding = crashed ? discardDyno(ctx, app, crashed) : Promise.resolve();
+    const name = `${s.type}.${s.index}`;
+    try {
+      await launchDyno(ctx, app, spec, s, { candidate: false, restarting: crashed !== undefined || app.crashes.has(name) });
+    } catch (err) {
+      // A dyno that cannot start counts as a crash, so retries back off instead of spinning.
+      const now = ctx.clock.now();
+      app.crashes.set(name, recordCrash(app.crashes.get(name), { releaseId: spec.release.id, now, upForMs: 0 }, ctx.options.crashBackoff));
+      throw err;
+    } finally {
+      await discarding.catch((err: unknown) => ctx.logger.warn({ err, app: app.id, dyno: name }, 'could not remove a crashed dyno; the next pass retries'));
+    }
   });
   const stops = plan.stop.map(async (s) => {
     const rec = app.records.get(s.id);
@@ -100,7 +122,16 @@ export async function reconcileApp(ctx: ManagerContext, app: AppState): Promise<
   for (const r of results) {
     if (r.status === 'rejected') ctx.logger.error({ err: r.reason, app: app.id }, 'reconcile step failed; the next pass retries');
   }
-  scheduleWake(ctx, app, plan.wakeAt);
+
+  const upRecords = (ids: string[]) => ids.map((id) => app.records.get(id)).filter((r): r is DynoRecord => r !== undefined && r.state === 'up' && !r.stopping);
+  let moreDue = false;
+  try {
+    await resizeDynos(ctx, app, spec, upRecords(plan.resize));
+    moreDue = await cycleDue(ctx, app, spec, upRecords(plan.cycle));
+  } catch (err) {
+    ctx.logger.error({ err, app: app.id }, 'replacing dynos failed; the next pass retries');
+  }
+  scheduleWake(ctx, app, moreDue ? ctx.clock.now() : plan.wakeAt);
 }
 
 /**
@@ -108,14 +139,20 @@ export async function reconcileApp(ctx: ManagerContext, app: AppState): Promise<
  * one, so they are only removed once the app has stayed unknown for `unknownAppGraceMs`.
  */
 async function reconcileUnknownApp(ctx: ManagerContext, app: AppState): Promise<void> {
-  if (app.records.size === 0) return forgetIfIdle(ctx.apps, app);
+  // One-off dynos this manager started have an owner waiting on them (a release phase before the first
+  // release); only those found at start-up, whose owner is gone, go with an unknown app.
+  const orphans = [...app.oneOffs.values()].filter((o) => o.adopted);
+  if (app.records.size === 0 && orphans.length === 0) return forgetIfIdle(ctx.apps, app);
   const now = ctx.clock.now();
   app.unknownSince ??= now;
   const removeAt = app.unknownSince + ctx.options.unknownAppGraceMs;
   if (now < removeAt) return scheduleWake(ctx, app, removeAt);
-  ctx.logger.warn({ app: app.id, dynos: app.records.size }, 'removing the dynos of an unknown app');
+  ctx.logger.warn({ app: app.id, dynos: app.records.size, oneOffs: orphans.length }, 'removing the dynos of an unknown app');
   const recs = [...app.records.values()].sort((a, b) => b.index - a.index);
-  await Promise.allSettled(recs.map((rec) => (isLive(rec.state) ? stopDyno(ctx, app, rec) : discardDyno(ctx, app, rec))));
+  await Promise.allSettled([
+    ...recs.map((rec) => (isLive(rec.state) ? stopDyno(ctx, app, rec) : discardDyno(ctx, app, rec))),
+    ...orphans.map((rec) => killOneOff(ctx, rec)),
+  ]);
   forgetIfIdle(ctx.apps, app);
 }
 
@@ -138,7 +175,7 @@ export function scheduleWake(ctx: ManagerContext, app: AppState, at: number | un
       app.wakeTimer = undefined;
       void ctx.requestPass(app);
     },
-    Math.max(0, at - ctx.clock.now()),
+    Math.min(MAX_TIMER_MS, Math.max(0, at - ctx.clock.now())),
   );
 }
 
@@ -165,5 +202,7 @@ function toPlanned(rec: DynoRecord): PlannedDyno {
     retiring: rec.stopping,
     restartAt: rec.restartAt,
     createdAt: rec.createdAt,
+    cycleAt: rec.cycleAt,
+    replaceAfter: rec.replaceAfter,
   };
 }

@@ -1,18 +1,16 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { AccessRecord } from './access-log.js';
-import type { ProxyContext } from './proxy-context.js';
-import type { AppEntry } from './route-table.js';
 import type { Backend } from './backend.js';
 import { pickBackend } from './balancer.js';
-import { RequestBody, type BodyOwner } from './request-body.js';
+import type { BodyReader, ClientConnection } from './client-connection.js';
 import type { RouterErrorCode } from './error-codes.js';
-import { pageStatus, sendRouterPage, type RouterPage } from './error-pages.js';
-import { buildUpstreamHead, clientResponseHeaders, type ClientInfo, type RequestFacts } from './headers.js';
-import { normalizeHostHeader } from './host-match.js';
-import type { ResponseHead } from './response-parser.js';
+import { pageStatus, type RouterPage } from './error-pages.js';
+import { prepareRequest, type RequestFacts } from './headers.js';
+import type { ProxyContext } from './proxy-context.js';
+import type { RequestHead } from './request-parser.js';
+import type { ResponseHead } from './response-head.js';
+import { ResponseOutput } from './response-output.js';
+import type { AppEntry } from './route-table.js';
 import type { UpstreamConnection, UpstreamFailure, UpstreamHandler } from './upstream-connection.js';
-import { switchingProtocolsHead } from './websocket.js';
 
 // Phases of an exchange.
 const ROUTING = 0;
@@ -21,22 +19,19 @@ const CONNECTING = 1;
 const SENDING = 2;
 /** Request sent, waiting for the response head (H12). */
 const WAITING = 3;
-/** Response head sent to the client, streaming the body (H15). */
+/** Response head received, streaming the body (H15). */
 const STREAMING = 4;
 const DONE = 5;
 
-const kExchange = Symbol('paas.exchange');
-type Tagged<T> = T & { [kExchange]?: Exchange };
-
-const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/i;
+const WEBSOCKET = /(?:^|[\s,])websocket(?:$|[\s,])/i;
 /** Requests that can be sent again when a reused connection turns out to be closed (RFC 9110 9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /**
- * One proxied request: route, pick a dyno, send, stream the response back, log. Lives for one request;
- * listeners are shared functions finding it through a symbol, so a request allocates no closures.
+ * One proxied request: route, pick a dyno, send, relay the response, log. Lives for one request; the
+ * client connection feeds it the request body, the dyno connection the response (`UpstreamHandler`).
  */
-export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, BodyOwner {
+export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, BodyReader {
   hostHeader: string | undefined = undefined;
   requestId = '';
   forwardedFor = '';
@@ -67,56 +62,47 @@ export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, Bo
   private tried: Backend[] | null = null;
   private failCode: RouterErrorCode | undefined = undefined;
   private readonly startMs: number;
-  private body: RequestBody | null = null;
+  private readonly websocket: boolean;
+  private readonly output: ResponseOutput;
+  /** The whole body was handed to the dyno connection. */
   private requestDone = false;
-  private headPending = false;
-  /** The last body chunk of the current read, written at the end of the read (or with `res.end`). */
-  private heldChunk: Buffer | null = null;
+  /** A byte of the body was sent: the request can no longer go elsewhere. */
+  private bodyStarted = false;
   private waitingClientDrain = false;
   private retriedStale = false;
   private upgradeResponse: ResponseHead | null = null;
 
   constructor(
     private readonly ctx: ProxyContext,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
-    private readonly client: ClientInfo,
-    /** For upgrade requests: the client socket, and whether it asks for a WebSocket. */
-    private readonly upgrade: { socket: Socket; early: Buffer; websocket: boolean } | null = null,
+    private readonly client: ClientConnection,
+    private readonly head: RequestHead,
   ) {
-    this.method = req.method ?? 'GET';
-    this.path = req.url ?? '/';
-    this.protocol = client.proto;
+    this.method = head.method;
+    this.path = head.target;
+    this.protocol = client.info.proto;
     this.startMs = ctx.now();
+    this.websocket = head.upgrade !== undefined && WEBSOCKET.test(head.upgrade);
+    this.output = new ResponseOutput(client, ctx.keepAliveLine, head.method, head.versionMinor);
+    // Upgrades the dyno does not accept, and others than WebSocket (h2c...) served as plain HTTP/1.1,
+    // leave the client's stream in an unknown state: the connection is closed after the response.
+    if (head.close || head.upgrade !== undefined) client.closeAfterResponse = true;
   }
 
   run(): void {
-    let target = this.path;
-    let authority: string | undefined;
-    if (target.charCodeAt(0) !== 47 /* / */ && target !== '*') {
-      const m = ABSOLUTE_FORM.exec(target);
-      if (m === null) return this.refuse('bad_request');
-      authority = m[1]!;
-      target = m[2] || '/';
-    }
-    const websocket = this.upgrade?.websocket === true;
-    const refusal = buildUpstreamHead(this.method, target, this.req.rawHeaders, this.client, this.startMs, websocket, this);
+    const refusal = prepareRequest(this.head, this.client.info, this.startMs, this.websocket, this);
     if (refusal !== undefined) return this.refuse(refusal);
-    // An absolute-form target must name the same host the request is routed by.
-    if (authority !== undefined && normalizeHostHeader(authority) !== normalizeHostHeader(this.hostHeader ?? '')) {
-      return this.refuse('bad_request');
-    }
-    // Upgrade requests come without node:http's body parsing; only body-less ones can be proxied.
-    if (this.upgrade !== null && this.hasBody) return this.refuse('bad_request');
     const entry = this.hostHeader === undefined ? undefined : this.ctx.lookup(this.hostHeader);
     if (entry === undefined) return this.refuse('not_found');
     this.entry = entry;
     if (entry.unavailable !== undefined) return this.fail(entry.unavailable);
-    (this.res as Tagged<ServerResponse>)[kExchange] = this;
-    this.res.on('close', onClientClose);
     this.phase = CONNECTING;
     this.ctx.track(this);
     this.attempt();
+  }
+
+  /** The response waits for the client to read what was written (backpressure). */
+  get waitingForClient(): boolean {
+    return this.waitingClientDrain;
   }
 
   /** Called by the router's sweep with the current time. */
@@ -152,87 +138,59 @@ export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, Bo
     const status = head.statusCode;
     if (status < 200) {
       if (status === 101) this.upgradeResponse = head;
-      else if (status === 100 && this.expectContinue && this.upgrade === null) this.res.writeContinue();
+      else if (status === 100 && this.expectContinue && !this.websocket) this.output.continue();
       return;
     }
     this.status = status;
     this.phase = STREAMING;
     this.activity++;
-    try {
-      this.res.writeHead(status, head.statusMessage, clientResponseHeaders(head, this.requestId, false));
-    } catch (err) {
-      // node:http refuses header names or values the dyno should not have sent.
-      this.upstreamBroken('H17', (err as Error).message);
-      return;
-    }
-    this.headPending = true;
+    this.output.start(head, this.requestId, this.ctx.now());
   }
 
   onResponseBody(chunk: Buffer): void {
     this.bytes += chunk.length;
     this.activity++;
-    this.headPending = false;
-    // Held until the read is processed: a response that arrives in one read leaves with one res.end().
-    const held = this.heldChunk;
-    this.heldChunk = chunk;
-    if (held !== null) this.writeToClient(held);
+    this.output.body(chunk);
   }
 
   /** The end of one read from the dyno: what it brought is sent now (server-sent events arrive as sent). */
   onReadEnd(): void {
-    const held = this.heldChunk;
-    if (held !== null) {
-      this.heldChunk = null;
-      this.writeToClient(held);
-    } else if (this.headPending) {
-      this.headPending = false;
-      this.res.flushHeaders();
-    }
-  }
-
-  private writeToClient(chunk: Buffer): void {
-    if (!this.res.write(chunk) && !this.waitingClientDrain && this.conn !== null) {
-      this.waitingClientDrain = true;
-      this.conn.socket.pause();
-      this.res.once('drain', onClientDrain);
-    }
+    this.flush();
   }
 
   onResponseEnd(reusable: boolean): void {
     const conn = this.conn!;
     this.conn = null;
     const now = this.ctx.now();
+    if (this.waitingClientDrain) {
+      this.waitingClientDrain = false;
+      conn.socket.resume();
+    }
     if (reusable && this.requestDone) this.backend!.release(conn, now);
     else conn.destroy();
-    this.stopBody();
     this.releaseBackend();
-    this.headPending = false;
-    const held = this.heldChunk;
-    this.heldChunk = null;
-    if (held !== null) this.res.end(held);
-    else this.res.end();
+    this.output.end();
+    this.output.flush();
     this.finish(undefined, now);
+    this.client.responseDone(!this.client.closeAfterResponse);
   }
 
   onUpgrade(early: Buffer): void {
     const conn = this.conn!;
     const response = this.upgradeResponse;
-    if (this.upgrade === null || !this.upgrade.websocket || response === null) {
+    if (!this.websocket || response === null) {
       this.upstreamBroken('H17', 'unexpected 101 response');
-      return;
-    }
-    const head = switchingProtocolsHead(response, clientResponseHeaders(response, this.requestId, true));
-    if (head === undefined) {
-      this.upstreamBroken('H17', 'invalid 101 response headers');
       return;
     }
     this.conn = null;
     this.status = 101;
-    this.res.detachSocket(this.upgrade.socket);
+    const now = this.ctx.now();
+    const head = this.output.upgradeHead(response, this.requestId, now);
     // A tunnel is not "in flight" for draining: it may last for hours and ends with its dyno.
     this.releaseBackend();
-    this.finish(undefined, this.ctx.now());
-    this.ctx.tunnel(this.upgrade.socket, conn.socket, head, early);
+    this.finish(undefined, now);
+    const fromClient = this.client.detach();
+    this.ctx.tunnel(this.client.socket, conn, head, early, fromClient);
   }
 
   onUpstreamFailure(failure: UpstreamFailure, reason: string): void {
@@ -245,7 +203,7 @@ export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, Bo
       this.upstreamBroken('H17', reason);
     } else if (this.status !== 0) {
       this.upstreamBroken('H18', reason);
-    } else if (conn.reused && !conn.parser.started && this.body?.started !== true && !this.retriedStale && IDEMPOTENT.has(this.method)) {
+    } else if (conn.reused && !conn.parser.started && !this.bodyStarted && !this.retriedStale && IDEMPOTENT.has(this.method)) {
       // The dyno closed an idle pooled connection as the request went out: nothing was processed.
       this.retriedStale = true;
       this.releaseBackend();
@@ -256,7 +214,7 @@ export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, Bo
   }
 
   onUpstreamDrain(): void {
-    this.body?.drained();
+    this.client.resumeBody();
   }
 
   // ---- client events ----
@@ -265,30 +223,48 @@ export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, Bo
   clientClosed(): void {
     if (this.phase === DONE) return;
     this.dropConnection();
-    this.stopBody();
     this.releaseBackend();
     this.status = 499;
     this.finish('H27', this.ctx.now());
   }
 
   clientDrained(): void {
+    if (!this.waitingClientDrain) return;
     this.waitingClientDrain = false;
     if (this.conn !== null) this.conn.socket.resume();
   }
 
-  // ---- request body (BodyOwner) ----
+  // ---- request body (BodyReader) ----
 
-  get upstream(): UpstreamConnection | null {
-    return this.conn;
-  }
-
-  bodyActivity(): void {
+  bodyData(piece: Buffer): void {
+    const conn = this.conn;
+    if (conn === null) return;
+    this.bodyStarted = true;
     this.activity++;
+    if (!conn.writeBody(piece, this.chunked)) this.client.pauseBody();
   }
 
-  bodySent(): void {
+  bodyEnd(): void {
+    if (this.conn === null) return;
+    if (this.chunked) this.conn.write('0\r\n\r\n');
     this.requestDone = true;
     if (this.phase === SENDING) this.enterWaiting(this.ctx.now());
+  }
+
+  /** The client's chunked framing is broken: the request cannot be completed. */
+  bodyFailed(reason: string): void {
+    this.ctx.logger.debug({ app: this.entry?.app, reason }, 'malformed request body');
+    this.client.closeAfterResponse = true;
+    this.dropConnection();
+    this.releaseBackend();
+    if (!this.output.headFlushed) {
+      this.sendPage('bad_request');
+      this.finish(undefined, this.ctx.now());
+      this.client.responseDone(false);
+    } else {
+      this.client.destroy();
+      this.finish('H27', this.ctx.now());
+    }
   }
 
   // ---- internals ----
@@ -316,10 +292,8 @@ export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, Bo
     }
   }
 
-  /** Client bytes are read only once a connection stands, so a refused connect can be retried elsewhere. */
+  /** Client body bytes are sent only once a connection stands, so a refused connect can be retried elsewhere. */
   private startBody(now: number): void {
-    const early = this.upgrade?.early;
-    if (early !== undefined && early.length > 0) this.conn!.write(early);
     if (!this.hasBody) {
       this.requestDone = true;
       this.enterWaiting(now);
@@ -327,7 +301,7 @@ export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, Bo
     }
     this.phase = SENDING;
     this.activity++;
-    (this.body ??= new RequestBody(this.req, this.chunked, this)).start();
+    this.client.readBody(this);
   }
 
   private enterWaiting(now: number): void {
@@ -355,30 +329,41 @@ export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, Bo
   /** Ends the exchange with an error code, whatever phase it is in. */
   private abort(code: RouterErrorCode): void {
     this.dropConnection();
-    this.stopBody();
     this.releaseBackend();
-    if (!this.res.headersSent) {
+    if (!this.output.headFlushed) {
       this.fail(code);
     } else {
-      this.res.destroy();
+      this.client.destroy();
       this.finish(code, this.ctx.now());
     }
   }
 
   private fail(code: RouterErrorCode): void {
-    this.sendPage(code);
+    const closes = this.sendPage(code);
     this.finish(code, this.ctx.now());
+    this.client.responseDone(!closes);
   }
 
+  /** Answers a request the router will not route; it is in no app's log. */
   private refuse(page: RouterPage): void {
-    this.sendPage(page);
+    const closes = this.sendPage(page);
     this.phase = DONE;
     this.ctx.logger.debug({ host: this.hostHeader, path: this.path, status: this.status }, 'request refused');
+    this.client.responseDone(!closes);
   }
 
-  private sendPage(page: RouterPage): void {
+  /** Writes a router page; returns whether the connection closes after it. */
+  private sendPage(page: RouterPage): boolean {
     this.status = pageStatus(page);
-    this.bytes = sendRouterPage(this.res, page, this.requestId || undefined);
+    this.bytes = this.output.page(page, this.requestId || undefined, this.ctx.now());
+    return this.client.closeAfterResponse;
+  }
+
+  private flush(): void {
+    if (!this.output.flush() && !this.waitingClientDrain && this.conn !== null) {
+      this.waitingClientDrain = true;
+      this.conn.socket.pause();
+    }
   }
 
   private finish(code: RouterErrorCode | undefined, now: number): void {
@@ -387,7 +372,7 @@ export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, Bo
     this.ctx.untrack(this);
     if (this.connectMs >= 0) this.serviceMs = Math.max(0, now - this.startMs - this.connectMs);
     this.code = code;
-    this.ctx.log(this.entry!.app, this);
+    this.ctx.log(this.entry!, this, now - this.startMs);
   }
 
   private dropConnection(): void {
@@ -401,20 +386,8 @@ export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, Bo
     this.backend = null;
     if (backend !== null) backend.end();
   }
-
-  private stopBody(): void {
-    this.body?.stop();
-  }
 }
 
 function penaltyOf(backends: readonly Backend[]): RouterErrorCode | undefined {
   return backends.length > 0 ? backends[0]!.penaltyCode : undefined;
-}
-
-// Shared listeners: `this` is the emitter, which carries its exchange.
-function onClientClose(this: Tagged<ServerResponse>): void {
-  this[kExchange]?.clientClosed();
-}
-function onClientDrain(this: Tagged<ServerResponse>): void {
-  this[kExchange]?.clientDrained();
 }

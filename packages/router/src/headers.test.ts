@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildUpstreamHead, clientResponseHeaders, headerKind, H_HOP, H_OTHER, type RequestFacts } from './headers.js';
-import { parseHead } from './response-parser.js';
+import { buildUpstreamHead, headerKind, H_HOP, H_OTHER, type RequestFacts } from './headers.js';
+import { parseHead } from './response-head.js';
 
 const client = { address: '10.0.0.9', port: '80', proto: 'http' as const };
 
@@ -95,23 +95,5 @@ describe('buildUpstreamHead', () => {
     expect(buildUpstreamHead('GET', '/', ['Host', 'a', 'Host', 'b'], client, 1, false, facts())).toBe('bad_request');
     expect(buildUpstreamHead('GET', '/', ['Host', 'a', 'X-Big', 'x'.repeat(9000)], client, 1, false, facts())).toBe('header_too_large');
     expect(buildUpstreamHead('GET', `/${'x'.repeat(9000)}`, ['Host', 'a'], client, 1, false, facts())).toBe('uri_too_long');
-  });
-});
-
-describe('clientResponseHeaders', () => {
-  it('drops hop-by-hop fields and what Connection lists, appends Via and the request id', () => {
-    const parsed = parseHead(
-      'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: keep-alive, X-Internal\r\nX-Internal: 1\r\nKeep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\nUpgrade: h2c\r\nProxy-Authenticate: Basic\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nVia: 1.1 inner\r\n',
-    );
-    if (typeof parsed === 'string') throw new Error(parsed);
-    expect(clientResponseHeaders(parsed.head, 'rid', false)).toEqual([
-      'Content-Type', 'text/html', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Via', '1.1 inner, 1.1 paas', 'X-Request-Id', 'rid',
-    ]);
-  });
-
-  it("keeps the dyno's own request id", () => {
-    const parsed = parseHead('HTTP/1.1 200 OK\r\nX-Request-Id: mine\r\n');
-    if (typeof parsed === 'string') throw new Error(parsed);
-    expect(clientResponseHeaders(parsed.head, 'rid', false)).toEqual(['X-Request-Id', 'mine', 'Via', '1.1 paas']);
   });
 });

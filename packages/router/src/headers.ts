@@ -1,17 +1,19 @@
 /**
- * Header rewriting both ways. The request head for the dyno is built as one string in a single pass
- * over `rawHeaders` (names keep the client's spelling and order); the response headers are filtered
- * into the flat array `ServerResponse.writeHead` accepts without per-header calls.
+ * Header rewriting towards the dyno: the request head is built as one string in a single pass over the
+ * client's header fields (names keep the client's spelling and order). `client-response.ts` does the
+ * other direction.
  */
 import { randomUUID } from 'node:crypto';
 import type { RouterPage } from './error-pages.js';
-import type { ResponseHead } from './response-parser.js';
+import { normalizeHostHeader } from './host-match.js';
+import type { RequestHead } from './request-parser.js';
 
 /** Heroku's limit for one header line (and for the request line). */
 export const MAX_HEADER_LINE_BYTES = 8192;
 /** An incoming X-Request-Id is kept when it looks like this; otherwise the router makes one. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9+=/_-]{20,200}$/;
-const VIA = '1.1 paas';
+/** What the router appends to `Via`, both ways. */
+export const VIA = '1.1 paas';
 
 // Header kinds, decided by name.
 export const H_OTHER = 0;
@@ -28,6 +30,7 @@ export const H_ROUTER_SET = 8;
 export const H_REQUEST_ID = 9;
 export const H_VIA = 10;
 export const H_EXPECT = 11;
+export const H_DATE = 12;
 
 /** The kind of a header name, case-insensitively; a switch on length keeps most names to one compare. */
 export function headerKind(name: string): number {
@@ -36,8 +39,10 @@ export function headerKind(name: string): number {
       return name.toLowerCase() === 'te' ? H_HOP : H_OTHER;
     case 3:
       return name.toLowerCase() === 'via' ? H_VIA : H_OTHER;
-    case 4:
-      return name.toLowerCase() === 'host' ? H_HOST : H_OTHER;
+    case 4: {
+      const l = name.toLowerCase();
+      return l === 'host' ? H_HOST : l === 'date' ? H_DATE : H_OTHER;
+    }
     case 6:
       return name.toLowerCase() === 'expect' ? H_EXPECT : H_OTHER;
     case 7: {
@@ -97,6 +102,34 @@ export interface RequestFacts {
   upstreamHead: string;
 }
 
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/i;
+
+/**
+ * Checks a parsed request against what the router serves and builds its head for the dyno into
+ * `facts`; returns the page to refuse it with otherwise.
+ */
+export function prepareRequest(head: RequestHead, client: ClientInfo, startMs: number, websocket: boolean, facts: RequestFacts): RouterPage | undefined {
+  if (head.method === 'CONNECT') return 'method_not_allowed';
+  let target = head.target;
+  let authority: string | undefined;
+  if (target.charCodeAt(0) !== 47 /* / */ && target !== '*') {
+    const m = ABSOLUTE_FORM.exec(target);
+    if (m === null) return 'bad_request';
+    authority = m[1]!;
+    target = m[2] || '/';
+  }
+  const refusal = buildUpstreamHead(head.method, target, head.rawHeaders, client, startMs, websocket, facts);
+  if (refusal !== undefined) return refusal;
+  // The parser's framing is authoritative (it read "Content-Length: 00" as no body).
+  facts.hasBody = head.contentLength > 0 || head.chunked;
+  if (head.versionMinor === 1 && facts.hostHeader === undefined) return 'bad_request';
+  // An absolute-form target must name the same host the request is routed by.
+  if (authority !== undefined && normalizeHostHeader(authority) !== normalizeHostHeader(facts.hostHeader ?? '')) return 'bad_request';
+  // Bytes after an upgrade request belong to the new protocol, so it cannot have a body.
+  if (websocket && facts.hasBody) return 'bad_request';
+  return undefined;
+}
+
 /**
  * Builds the request head for the dyno into `facts.upstreamHead`, or returns the page to refuse the
  * request with. `websocket` keeps the upgrade (as `Connection: Upgrade` + `Upgrade: websocket`); every
@@ -150,6 +183,7 @@ function buildHead(
     if (drop !== null && kind !== H_HOST && drop.includes(name.toLowerCase())) continue;
     switch (kind) {
       case H_OTHER:
+      case H_DATE:
         head += name + ': ' + value + '\r\n';
         break;
       case H_HOST:
@@ -219,48 +253,4 @@ function connectionTokens(value: string, into: string[] | null): string[] | null
     (into ??= []).push(token);
   }
   return into;
-}
-
-/**
- * The dyno's response headers for the client: hop-by-hop fields dropped (Transfer-Encoding too, since
- * node:http re-frames the body), `Via` appended, and the request id added unless the dyno set one.
- */
-export function clientResponseHeaders(head: ResponseHead, requestId: string, keepUpgrade: boolean): string[] {
-  const raw = head.headers;
-  const drop = head.connectionTokens;
-  const out: string[] = [];
-  let via: string | undefined;
-  let hasId = false;
-  let sawLength = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    const kind = headerKind(name);
-    if (drop !== null && drop.includes(name.toLowerCase())) continue;
-    switch (kind) {
-      case H_CONNECTION:
-      case H_HOP:
-      case H_TRANSFER_ENCODING:
-        break;
-      case H_UPGRADE:
-        if (keepUpgrade) out.push(name, raw[i + 1]!);
-        break;
-      case H_VIA:
-        via = via === undefined ? raw[i + 1]! : via + ', ' + raw[i + 1]!;
-        break;
-      case H_CONTENT_LENGTH:
-        // The parser checked that repeated values agree; one is enough.
-        if (!sawLength) out.push(name, raw[i + 1]!);
-        sawLength = true;
-        break;
-      case H_REQUEST_ID:
-        hasId = true;
-        out.push(name, raw[i + 1]!);
-        break;
-      default:
-        out.push(name, raw[i + 1]!);
-    }
-  }
-  out.push('Via', via === undefined ? VIA : via + ', ' + VIA);
-  if (!hasId) out.push('X-Request-Id', requestId);
-  return out;
 }

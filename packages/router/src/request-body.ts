@@ -1,98 +1,152 @@
-import type { IncomingMessage } from 'node:http';
-import type { UpstreamConnection } from './upstream-connection.js';
-
-/** What the body pump needs from its exchange. */
-export interface BodyOwner {
-  /** The connection the body goes to now (a retry may have changed it), or null when there is none. */
-  readonly upstream: UpstreamConnection | null;
-  /** Bytes moved (resets the idle timeout). */
-  bodyActivity(): void;
-  /** The whole body was handed to the connection. */
-  bodySent(): void;
-}
-
-const kBody = Symbol('paas.requestBody');
-type Tagged = IncomingMessage & { [kBody]?: RequestBody };
-
 /**
- * Streams a client's request body to the dyno with backpressure both ways, re-framing chunked bodies.
- * Reading starts only once a connection stands, so a refused connect leaves the body unread and the
- * request can go to another dyno.
+ * Finds the end of a request body in the client's byte stream and hands its data on: Content-Length
+ * bodies as they come, chunked bodies decoded strictly (the exchange re-frames them for the dyno, so
+ * chunk extensions and trailers never reach it). Data pieces are views of the socket's buffers.
  */
+
+/** Receives the body's data. */
+export interface BodySink {
+  bodyData(piece: Buffer): void;
+}
+
+// Decoder states.
+const LENGTH = 0;
+const CHUNK_SIZE = 1;
+const CHUNK_EXT = 2;
+const CHUNK_SIZE_LF = 3;
+const CHUNK_DATA = 4;
+const CHUNK_DATA_CR = 5;
+const CHUNK_DATA_LF = 6;
+const TRAILER = 7;
+const TRAILER_LF = 8;
+const DONE = 9;
+const FAILED = 10;
+
+const CR = 13;
+const LF = 10;
+const MAX_CHUNK_EXT_BYTES = 4096;
+const MAX_TRAILER_BYTES = 16 * 1024;
+
 export class RequestBody {
-  /** A byte of the body was read from the client: the request can no longer be sent elsewhere. */
-  started = false;
-  private listening = false;
-  private waitingDrain = false;
-  private done = false;
+  /** Why the body's framing is broken, when it is. */
+  error: string | null = null;
+  private state: number;
+  private remaining: number;
+  private digits = 0;
+  private extra = 0;
+  private lineBytes = 0;
 
-  constructor(
-    private readonly req: IncomingMessage,
-    private readonly chunked: boolean,
-    private readonly owner: BodyOwner,
-  ) {}
-
-  start(): void {
-    if (this.listening || this.done) return;
-    this.listening = true;
-    (this.req as Tagged)[kBody] = this;
-    this.req.on('data', onData);
-    this.req.on('end', onEnd);
+  constructor(contentLength: number, chunked: boolean) {
+    this.state = chunked ? CHUNK_SIZE : contentLength > 0 ? LENGTH : DONE;
+    this.remaining = chunked ? 0 : Math.max(0, contentLength);
   }
 
-  /** The connection's write buffer emptied. */
-  drained(): void {
-    if (this.waitingDrain) {
-      this.waitingDrain = false;
-      this.req.resume();
+  /** The whole body was read. */
+  get done(): boolean {
+    return this.state === DONE;
+  }
+
+  get failed(): boolean {
+    return this.state === FAILED;
+  }
+
+  /**
+   * Reads body bytes from `buf` starting at `off`. Returns the offset after the body's bytes: less than
+   * `buf.length` once the body is complete (what follows is the next request) or its framing failed.
+   */
+  feed(buf: Buffer, off: number, sink: BodySink): number {
+    const len = buf.length;
+    while (off < len) {
+      switch (this.state) {
+        case LENGTH:
+        case CHUNK_DATA: {
+          const n = Math.min(this.remaining, len - off);
+          const piece = off === 0 && n === len ? buf : buf.subarray(off, off + n);
+          off += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.state = this.state === LENGTH ? DONE : CHUNK_DATA_CR;
+          sink.bodyData(piece);
+          break;
+        }
+        case CHUNK_SIZE: {
+          const c = buf[off++]!;
+          const digit = hexValue(c);
+          if (digit >= 0) {
+            if (++this.digits > 12) return this.fail('chunk size too large', off);
+            this.remaining = this.remaining * 16 + digit;
+          } else if (this.digits === 0) {
+            return this.fail('invalid chunk size', off);
+          } else if (c === CR) {
+            this.state = CHUNK_SIZE_LF;
+          } else if (c === 59 /* ; */ || c === 32 || c === 9) {
+            this.state = CHUNK_EXT;
+            this.extra = 0;
+          } else {
+            return this.fail('invalid chunk size', off);
+          }
+          break;
+        }
+        case CHUNK_EXT: {
+          const c = buf[off++]!;
+          if (c === CR) this.state = CHUNK_SIZE_LF;
+          else if (c === LF || c === 0 || ++this.extra > MAX_CHUNK_EXT_BYTES) return this.fail('invalid chunk extension', off);
+          break;
+        }
+        case CHUNK_SIZE_LF:
+          if (buf[off++] !== LF) return this.fail('invalid chunk size line', off);
+          if (this.remaining === 0) {
+            this.state = TRAILER;
+            this.lineBytes = 0;
+            this.extra = 0;
+          } else {
+            this.state = CHUNK_DATA;
+          }
+          break;
+        case CHUNK_DATA_CR:
+          if (buf[off++] !== CR) return this.fail('chunk not followed by CRLF', off);
+          this.state = CHUNK_DATA_LF;
+          break;
+        case CHUNK_DATA_LF:
+          if (buf[off++] !== LF) return this.fail('chunk not followed by CRLF', off);
+          this.state = CHUNK_SIZE;
+          this.remaining = 0;
+          this.digits = 0;
+          break;
+        case TRAILER: {
+          const c = buf[off++]!;
+          if (c === CR) this.state = TRAILER_LF;
+          else if (c === LF || ++this.extra > MAX_TRAILER_BYTES) return this.fail('invalid trailer', off);
+          else this.lineBytes++;
+          break;
+        }
+        case TRAILER_LF:
+          if (buf[off++] !== LF) return this.fail('invalid trailer', off);
+          if (this.lineBytes === 0) return this.finish(off);
+          this.lineBytes = 0;
+          this.state = TRAILER;
+          break;
+        default:
+          return off;
+      }
     }
+    return off;
   }
 
-  /** Stops reading; node:http discards or closes what the client still sends. */
-  stop(): void {
-    this.done = true;
-    if (!this.listening) return;
-    this.listening = false;
-    this.req.removeListener('data', onData);
-    this.req.removeListener('end', onEnd);
-    this.drained();
+  private finish(off: number): number {
+    this.state = DONE;
+    return off;
   }
 
-  data(chunk: Buffer): void {
-    const conn = this.owner.upstream;
-    if (conn === null || this.done) return;
-    this.started = true;
-    this.owner.bodyActivity();
-    let ok: boolean;
-    if (this.chunked) {
-      // One writev per chunk: size line, data, CRLF.
-      const socket = conn.socket;
-      socket.cork();
-      conn.write(chunk.length.toString(16) + '\r\n');
-      conn.write(chunk);
-      ok = conn.write('\r\n');
-      socket.uncork();
-    } else {
-      ok = conn.write(chunk);
-    }
-    if (!ok) {
-      this.waitingDrain = true;
-      this.req.pause();
-    }
-  }
-
-  end(): void {
-    const conn = this.owner.upstream;
-    if (conn === null || this.done) return;
-    this.done = true;
-    if (this.chunked) conn.write('0\r\n\r\n');
-    this.owner.bodySent();
+  private fail(reason: string, off: number): number {
+    this.state = FAILED;
+    this.error = reason;
+    return off;
   }
 }
 
-function onData(this: Tagged, chunk: Buffer): void {
-  this[kBody]?.data(chunk);
-}
-function onEnd(this: Tagged): void {
-  this[kBody]?.end();
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  if (l >= 97 && l <= 102) return l - 87;
+  return -1;
 }

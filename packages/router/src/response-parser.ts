@@ -5,21 +5,9 @@
  * are views of the socket's buffers.
  */
 
-/** A response head as the dyno sent it. */
-export interface ResponseHead {
-  statusCode: number;
-  statusMessage: string;
-  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
-  versionMinor: number;
-  /** Header fields in order, flat: name, value, name, value... */
-  headers: string[];
-  /** Lower-case field names listed in `Connection` besides close/keep-alive/upgrade; they are hop-by-hop. */
-  connectionTokens: string[] | null;
-  /** Whether the connection can carry another request once this response is complete. */
-  keepAlive: boolean;
-  /** The dyno's `Keep-Alive: timeout=N` hint, in ms, or 0. */
-  keepAliveHintMs: number;
-}
+import { parseHead, type ParsedHead, type ResponseHead } from './response-head.js';
+
+export type { ResponseHead } from './response-head.js';
 
 export interface ResponseSink {
   onHead(head: ResponseHead): void;
@@ -277,120 +265,16 @@ export class ResponseParser {
       this.keepAlive = false;
     }
     head.keepAlive = this.keepAlive;
+    head.contentLength = parsed.transferEncoding === null ? parsed.contentLength : -1;
   }
 }
-
-interface ParsedHead {
-  head: ResponseHead;
-  /** -1 when absent. */
-  contentLength: number;
-  transferEncoding: string | null;
-}
-
 function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   const l = c | 0x20;
   if (l >= 97 && l <= 102) return l - 87;
   return -1;
 }
-
 function lastCoding(te: string): string {
   const comma = te.lastIndexOf(',');
   return (comma === -1 ? te : te.slice(comma + 1)).trim().toLowerCase();
-}
-
-function isOws(c: number): boolean {
-  return c === 32 || c === 9;
-}
-
-/** Parses the status line and header fields; returns a reason string when the head is malformed. */
-export function parseHead(text: string): ParsedHead | string {
-  let eol = text.indexOf('\r\n');
-  // "HTTP/1.1 200" is the shortest valid status line.
-  if (eol < 12 || !text.startsWith('HTTP/1.')) return 'invalid status line';
-  const minor = text.charCodeAt(7) - 48;
-  if ((minor !== 0 && minor !== 1) || text.charCodeAt(8) !== 32) return 'invalid status line';
-  const statusCode = threeDigits(text, 9);
-  if (statusCode < 100 || (eol > 12 && text.charCodeAt(12) !== 32)) return 'invalid status code';
-  const statusMessage = eol > 13 ? text.slice(13, eol) : '';
-
-  const headers: string[] = [];
-  let connectionTokens: string[] | null = null;
-  let sawClose = false;
-  let sawKeepAlive = false;
-  let keepAliveHintMs = 0;
-  let contentLength = -1;
-  let transferEncoding: string | null = null;
-  let pos = eol + 2;
-  while (pos < text.length) {
-    eol = text.indexOf('\r\n', pos);
-    const first = text.charCodeAt(pos);
-    if (isOws(first)) return 'obsolete line folding';
-    const colon = text.indexOf(':', pos);
-    if (colon <= pos || colon > eol || isOws(text.charCodeAt(colon - 1))) return 'invalid header line';
-    let vs = colon + 1;
-    let ve = eol;
-    while (vs < ve && isOws(text.charCodeAt(vs))) vs++;
-    while (ve > vs && isOws(text.charCodeAt(ve - 1))) ve--;
-    const name = text.slice(pos, colon);
-    const value = text.slice(vs, ve);
-    headers.push(name, value);
-    pos = eol + 2;
-    // Only the fields that decide framing and reuse are interpreted here.
-    const n = name.length;
-    if (n !== 10 && n !== 14 && n !== 17) continue;
-    const lower = name.toLowerCase();
-    if (lower === 'content-length') {
-      const cl = parseContentLength(value);
-      if (cl < 0 || (contentLength >= 0 && cl !== contentLength)) return 'invalid content-length';
-      contentLength = cl;
-    } else if (lower === 'transfer-encoding') {
-      transferEncoding = transferEncoding === null ? value : `${transferEncoding}, ${value}`;
-    } else if (lower === 'connection') {
-      for (const raw of value.split(',')) {
-        const token = raw.trim().toLowerCase();
-        if (token === 'close') sawClose = true;
-        else if (token === 'keep-alive') sawKeepAlive = true;
-        else if (token !== 'upgrade' && token !== '') (connectionTokens ??= []).push(token);
-      }
-    } else if (lower === 'keep-alive') {
-      const at = value.indexOf('timeout=');
-      if (at !== -1) keepAliveHintMs = (Number.parseInt(value.slice(at + 8), 10) || 0) * 1000;
-    }
-  }
-  // HTTP/1.1 persists unless told to close; HTTP/1.0 only when asked to keep alive.
-  const keepAlive = !sawClose && (minor === 1 || sawKeepAlive);
-  return {
-    head: { statusCode, statusMessage, versionMinor: minor, headers, connectionTokens, keepAlive, keepAliveHintMs },
-    contentLength,
-    transferEncoding,
-  };
-}
-
-function threeDigits(text: string, at: number): number {
-  let v = 0;
-  for (let i = at; i < at + 3; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-/** A Content-Length value, also a list of equal values ("5, 5"); -1 when invalid. */
-function parseContentLength(value: string): number {
-  let result = -1;
-  for (const part of value.includes(',') ? value.split(',') : [value]) {
-    const s = part.trim();
-    if (s.length === 0 || s.length > 15) return -1;
-    let v = 0;
-    for (let i = 0; i < s.length; i++) {
-      const d = s.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return -1;
-      v = v * 10 + d;
-    }
-    if (result >= 0 && v !== result) return -1;
-    result = v;
-  }
-  return result;
 }

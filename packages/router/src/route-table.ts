@@ -2,6 +2,8 @@ import { normalizeHostname, type AppRouteState, type RouteTable } from '@paas/co
 import { Backend, type PoolLimits } from './backend.js';
 import type { RouterErrorCode } from './error-codes.js';
 import { HostIndex } from './host-match.js';
+import type { AppMetrics } from './metrics.js';
+import { CertificateIndex } from './tls-certificates.js';
 
 /** An app as the hot path needs it. */
 export interface AppEntry {
@@ -10,6 +12,8 @@ export interface AppEntry {
   readonly backends: readonly Backend[];
   /** Why the app cannot be served, or undefined when it has backends and is up. */
   readonly unavailable: RouterErrorCode | undefined;
+  /** The app's counters, kept across tables. */
+  readonly metrics: AppMetrics;
 }
 
 /** A route table with its lookup structures built. */
@@ -20,6 +24,7 @@ export interface CompiledTable {
   readonly apps: ReadonlyMap<string, AppEntry>;
   /** Every backend of the table by key, reused by the next table for the same dyno and address. */
   readonly backends: ReadonlyMap<string, Backend>;
+  readonly certificates: CertificateIndex;
 }
 
 /** Something wrong in a table that the router skipped. */
@@ -41,14 +46,16 @@ export function backendKey(app: string, dyno: string, host: string, port: number
 
 /**
  * Builds the lookup structures of a table. Backends already known (same app, dyno and address) keep
- * their state: pooled connections, requests in flight, penalties. Invalid entries are skipped and
- * reported, so one bad row cannot take every app down.
+ * their state: pooled connections, requests in flight, penalties; so do unchanged certificates. Invalid
+ * entries are skipped and reported, so one bad row cannot take every app down.
  */
 export function compileTable(
   table: RouteTable,
   previous: ReadonlyMap<string, Backend>,
   limits: PoolLimits,
+  metricsFor: (app: string) => AppMetrics,
   problems: TableProblem[] = [],
+  previousCertificates?: CertificateIndex,
 ): CompiledTable {
   const hosts = new HostIndex<AppEntry>();
   const apps = new Map<string, AppEntry>();
@@ -73,7 +80,7 @@ export function compileTable(
     }
     const state: AppRouteState = route.state in UNAVAILABLE || route.state === 'up' ? route.state : 'crashed';
     const unavailable = state === 'up' ? (list.length === 0 ? 'H14' : undefined) : UNAVAILABLE[state];
-    const entry: AppEntry = { app, state, backends: list, unavailable };
+    const entry: AppEntry = { app, state, backends: list, unavailable, metrics: metricsFor(app) };
     apps.set(app, entry);
     for (const raw of Array.isArray(route.hosts) ? route.hosts : []) {
       const host = typeof raw === 'string' ? normalizeHostname(raw, { wildcard: true }) : undefined;
@@ -81,5 +88,6 @@ export function compileTable(
       else if (!hosts.add(host, entry)) problems.push({ app, problem: `host ${host} already routed to another app` });
     }
   }
-  return { version: table.version, source: table, hosts, apps, backends };
+  const certificates = CertificateIndex.build(table.certificates, previousCertificates, problems);
+  return { version: table.version, source: table, hosts, apps, backends, certificates };
 }

@@ -180,6 +180,24 @@ describe('router: error codes', () => {
     expect(requestsPerConnection).toEqual([2, 2]);
   });
 
+  it('H27: the client goes away in the middle of a streamed response, and the dyno connection is cut', async () => {
+    let dynoSawClose = false;
+    const b = await backend((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first part');
+      req.socket.on('close', () => (dynoSawClose = true));
+    });
+    const r = await router(table(1, app('myapp', [HOST], [b.route()])));
+    const c = await openRaw(r.port);
+    c.socket.write(GET);
+    await c.waitFor((t) => t.includes('first part'));
+    c.socket.destroy();
+    await waitFor(() => r.lines.length === 1);
+    expect(lastLine(r)).toMatchObject({ code: 'H27', status: '499', bytes: '10', dyno: 'web.1' });
+    await waitFor(() => dynoSawClose);
+    expect(r.router.stats()).toMatchObject({ inFlight: 0 });
+  });
+
   it('H27: the client goes away before the response, and the dyno request is aborted', async () => {
     let dynoSawClose = false;
     const b = await backend((req) => {

@@ -130,4 +130,43 @@ describe('router: streaming', () => {
     expect(size).toBe(160 * 64 * 1024);
     expect(parseLine(r.lines.at(-1)!.line).bytes).toBe(String(160 * 64 * 1024));
   });
+
+  it('delivers downloads byte for byte while a slow client waits and another one reads', async () => {
+    // Every piece differs, and the two downloads differ, so bytes read for one and sent to the other show.
+    const content = (seed: number) => Array.from({ length: 400 }, (_, i) => Buffer.alloc(40_000 + i, (seed + i) % 256));
+    const digestOf = (pieces: Buffer[]) => pieces.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex');
+    const r = await setup((req, res) => {
+      const pieces = content(req.url === '/slow' ? 1 : 101);
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      let n = 0;
+      const write = () => {
+        while (n < pieces.length) {
+          if (!res.write(pieces[n++])) return void res.once('drain', write);
+        }
+        res.end();
+      };
+      write();
+    });
+    const download = (path: string, gate?: Promise<void>) =>
+      new Promise<string>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: r.port, path, headers: { host: HOST }, agent: false }, (res) => {
+          const hash = createHash('sha256');
+          res.on('data', (c: Buffer) => hash.update(c));
+          res.on('end', () => resolve(hash.digest('hex')));
+          res.on('error', reject);
+          if (gate !== undefined) {
+            res.pause();
+            void gate.then(() => res.resume());
+          }
+        }).end();
+      });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // The slow client reads nothing until the router holds bytes for it that it could not send.
+    const slow = download('/slow', gate);
+    await waitFor(() => r.router.stats().waitingForClients === 1, 10_000);
+    expect(await download('/fast')).toBe(digestOf(content(101)));
+    open();
+    expect(await slow).toBe(digestOf(content(1)));
+  });
 });

@@ -1,16 +1,18 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import { EMPTY_ROUTE_TABLE, type Logger, type RouteTable } from '@paas/core';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { EMPTY_ROUTE_TABLE, type AppRequestMetrics, type Logger, type RouteTable } from '@paas/core';
 import { formatAccessLine, type AccessRecord } from './access-log.js';
 import type { Backend, PoolLimits } from './backend.js';
-import { Exchange } from './exchange.js';
-import type { ProxyContext } from './proxy-context.js';
-import type { ClientInfo } from './headers.js';
+import { ClientConnection, clientInfo } from './client-connection.js';
+import { keepAliveLine } from './client-response.js';
+import type { Exchange } from './exchange.js';
+import type { UpstreamConnection } from './upstream-connection.js';
+import { AppMetrics } from './metrics.js';
 import { resolveRouterOptions } from './options.js';
+import type { ProxyContext } from './proxy-context.js';
 import { compileTable, type AppEntry, type CompiledTable, type TableProblem } from './route-table.js';
-import type { AccessLogSink, Router, RouterOptions } from './types.js';
-import { createDetachedResponse, openTunnel, type Tunnel } from './websocket.js';
+import type { AccessLogSink, Router, RouterOptions, RouterStats } from './types.js';
+import { openTunnel, type Tunnel } from './websocket.js';
 
 export interface RouterDeps {
   options: RouterOptions;
@@ -22,9 +24,6 @@ export interface RouterDeps {
   /** Source of randomness in [0, 1) for balancing. */
   random?: () => number;
 }
-
-const kClient = Symbol('paas.client');
-type ClientSocket = Socket & { [kClient]?: ClientInfo };
 
 /** How often pooled connections are checked for idleness. */
 const POOL_SWEEP_MS = 1000;
@@ -38,14 +37,19 @@ class PaasRouter implements Router, ProxyContext {
   readonly logger: Logger;
   readonly now: () => number;
   readonly random: () => number;
+  readonly keepAliveLine: string;
   private readonly accessLog: AccessLogSink | undefined;
   private readonly limits: PoolLimits;
   private current: CompiledTable;
-  private server: Server | null = null;
+  private readonly servers: Server[] = [];
+  private readonly connections = new Set<ClientConnection>();
   private readonly active = new Set<Exchange>();
   private readonly tunnels = new Set<Tunnel>();
+  private readonly metricsByApp = new Map<string, AppMetrics>();
   private sweeper: NodeJS.Timeout | null = null;
   private lastPoolSweep = 0;
+  private lastConnectionSweep = 0;
+  private readonly connectionTick: number;
   private closing: Promise<void> | null = null;
   private onIdle: (() => void) | null = null;
 
@@ -55,51 +59,36 @@ class PaasRouter implements Router, ProxyContext {
     this.accessLog = deps.accessLog;
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
+    this.keepAliveLine = keepAliveLine(this.options.keepAliveTimeoutMs);
     this.limits = { maxIdle: this.options.maxIdleConnectionsPerBackend, idleTimeoutMs: this.options.backendIdleTimeoutMs };
-    this.current = compileTable(EMPTY_ROUTE_TABLE, new Map(), this.limits);
+    this.connectionTick = clampTick(Math.min(this.options.headersTimeoutMs, this.options.keepAliveTimeoutMs) / 10, 1000);
+    this.current = compileTable(EMPTY_ROUTE_TABLE, new Map(), this.limits, this.metricsFor);
   }
 
   listen(port: number, host?: string): Promise<number> {
-    if (this.server !== null) return Promise.reject(new Error('the router is already listening'));
-    const o = this.options;
-    const server = createServer(
-      {
-        maxHeaderSize: o.maxHeaderBytes,
-        headersTimeout: o.headersTimeoutMs,
-        // Whole-request limits would cut long uploads; the idle rules of the exchange apply instead.
-        requestTimeout: 0,
-        keepAliveTimeout: o.keepAliveTimeoutMs,
-        // node:http enforces headersTimeout on this period, so it must be a fraction of it.
-        connectionsCheckingInterval: Math.min(30_000, Math.max(20, Math.floor(o.headersTimeoutMs / 4))),
-        noDelay: true,
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    return this.start(server, port, host);
+  }
+
+  listenTls(port: number, host?: string): Promise<number> {
+    const server = createTlsServer({
+      // No default certificate: a handshake without a server name, or for a name without a
+      // certificate, fails rather than presenting a certificate for another domain.
+      SNICallback: (name, done) => {
+        const cert = this.current.certificates.find(name);
+        if (cert !== undefined) done(null, cert.context);
+        else done(new Error(`no certificate for ${JSON.stringify(name)}`));
       },
-      (req, res) => this.onRequest(req, res),
-    );
-    // Expect: 100-continue is passed on, and the dyno's 100 relayed, so the dyno may refuse the body.
-    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res));
-    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
-    server.on('connect', (_req: IncomingMessage, socket: Socket) => {
-      socket.on('error', noop);
-      socket.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      ALPNProtocols: ['http/1.1'],
+      handshakeTimeout: this.options.headersTimeoutMs,
     });
-    this.server = server;
-    const tick = Math.max(5, Math.min(250, Math.floor(Math.min(o.connectTimeoutMs, o.requestTimeoutMs, o.idleTimeoutMs) / 10)));
-    this.sweeper = setInterval(() => this.sweep(), tick);
-    this.sweeper.unref();
-    return new Promise((resolve, reject) => {
-      const failed = (err: Error) => {
-        clearInterval(this.sweeper ?? undefined);
-        this.sweeper = null;
-        this.server = null;
-        reject(err);
-      };
-      server.once('error', failed);
-      server.listen(port, host, () => {
-        server.off('error', failed);
-        const address = server.address();
-        resolve(typeof address === 'object' && address !== null ? address.port : port);
-      });
+    server.on('connection', (socket: Socket) => socket.setNoDelay(true));
+    server.on('secureConnection', (socket: TLSSocket) => this.accept(socket));
+    server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+      this.logger.debug({ err: err.code ?? err.message, servername: (socket as TLSSocket & { servername?: string }).servername }, 'TLS handshake failed');
+      socket.destroy();
     });
+    return this.start(server, port, host);
   }
 
   async applyTable(table: RouteTable): Promise<void> {
@@ -109,7 +98,7 @@ class PaasRouter implements Router, ProxyContext {
       return;
     }
     const problems: TableProblem[] = [];
-    const next = compileTable(table, previous.backends, this.limits, problems);
+    const next = compileTable(table, previous.backends, this.limits, this.metricsFor, problems, previous.certificates);
     for (const p of problems) this.logger.warn({ version: table.version, app: p.app }, `route table: ${p.problem}`);
     const removed: Backend[] = [];
     for (const [key, backend] of previous.backends) {
@@ -118,12 +107,25 @@ class PaasRouter implements Router, ProxyContext {
       if (backend.inflight > 0) removed.push(backend);
     }
     this.current = next;
-    this.logger.info({ version: next.version, apps: next.apps.size, backends: next.backends.size, draining: removed.length }, 'route table applied');
+    this.logger.info(
+      { version: next.version, apps: next.apps.size, backends: next.backends.size, certificates: next.certificates.size, draining: removed.length },
+      'route table applied',
+    );
     if (removed.length > 0) await this.drain(removed);
   }
 
   table(): RouteTable {
     return this.current.source;
+  }
+
+  metrics(): AppRequestMetrics[] {
+    return [...this.metricsByApp.values()].map((m) => m.snapshot());
+  }
+
+  stats(): RouterStats {
+    let waitingForClients = 0;
+    for (const ex of this.active) if (ex.waitingForClient) waitingForClients++;
+    return { connections: this.connections.size, inFlight: this.active.size, waitingForClients, tunnels: this.tunnels.size };
   }
 
   close(): Promise<void> {
@@ -146,37 +148,71 @@ class PaasRouter implements Router, ProxyContext {
   }
 
   untrack(ex: Exchange): void {
-    this.active.delete(ex);
-    if (this.active.size === 0 && this.onIdle !== null) this.onIdle();
+    if (this.active.delete(ex) && this.active.size === 0 && this.onIdle !== null) this.onIdle();
   }
 
-  log(app: string, record: AccessRecord): void {
-    if (this.accessLog !== undefined) this.accessLog(app, formatAccessLine(record));
+  log(entry: AppEntry, record: AccessRecord, elapsedMs: number): void {
+    entry.metrics.record(record.status, record.serviceMs >= 0 ? record.serviceMs : elapsedMs);
+    if (this.accessLog !== undefined) this.accessLog(entry.app, formatAccessLine(record));
   }
 
-  tunnel(client: Socket, upstream: Socket, responseHead: string, early: Buffer): void {
-    const tunnel = openTunnel(client, upstream, responseHead, early, this.options.idleTimeoutMs, (t) => this.tunnels.delete(t));
+  tunnel(client: Socket, upstream: UpstreamConnection, responseHead: string, fromDyno: Buffer, fromClient: Buffer): void {
+    const tunnel = openTunnel(client, upstream, responseHead, fromDyno, fromClient, this.options.idleTimeoutMs, (t) => this.tunnels.delete(t));
     this.tunnels.add(tunnel);
+  }
+
+  forgetConnection(conn: ClientConnection): void {
+    this.connections.delete(conn);
   }
 
   // ---- internals ----
 
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    new Exchange(this, req, res, clientInfo(req.socket)).run();
+  private readonly metricsFor = (app: string): AppMetrics => {
+    let m = this.metricsByApp.get(app);
+    if (m === undefined) {
+      m = new AppMetrics(app);
+      this.metricsByApp.set(app, m);
+    }
+    return m;
+  };
+
+  private accept(socket: Socket): void {
+    if (this.closing !== null) {
+      socket.destroy();
+      return;
+    }
+    this.connections.add(new ClientConnection(this, socket, clientInfo(socket)));
   }
 
-  private onUpgrade(req: IncomingMessage, socket: Socket, early: Buffer): void {
-    // node:http removed its own listeners; nothing is read until the dyno accepted the upgrade.
-    socket.on('error', noop);
-    socket.pause();
-    const websocket = /(?:^|[\s,])websocket(?:$|[\s,])/i.test(req.headers.upgrade ?? '');
-    const res = createDetachedResponse(req, socket);
-    new Exchange(this, req, res, clientInfo(socket), { socket, early, websocket }).run();
+  private start(server: Server, port: number, host: string | undefined): Promise<number> {
+    if (this.closing !== null) return Promise.reject(new Error('the router is closed'));
+    this.startSweeper();
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        this.servers.push(server);
+        const address = server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : port);
+      });
+    });
+  }
+
+  private startSweeper(): void {
+    if (this.sweeper !== null) return;
+    const o = this.options;
+    const tick = Math.min(this.connectionTick, clampTick(Math.min(o.connectTimeoutMs, o.requestTimeoutMs, o.idleTimeoutMs) / 10, 250));
+    this.sweeper = setInterval(() => this.sweep(), tick);
+    this.sweeper.unref();
   }
 
   private sweep(): void {
     const now = this.now();
     for (const ex of this.active) ex.tick(now);
+    if (now - this.lastConnectionSweep >= this.connectionTick) {
+      this.lastConnectionSweep = now;
+      for (const conn of this.connections) conn.tick(now);
+    }
     if (now - this.lastPoolSweep >= POOL_SWEEP_MS) {
       this.lastPoolSweep = now;
       for (const backend of this.current.backends.values()) backend.sweep(now);
@@ -198,10 +234,8 @@ class PaasRouter implements Router, ProxyContext {
   }
 
   private async shutdown(): Promise<void> {
-    const server = this.server;
-    if (server === null) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    for (const conn of [...this.connections]) conn.shutdown();
     if (this.active.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
@@ -211,27 +245,16 @@ class PaasRouter implements Router, ProxyContext {
       clearTimeout(timer);
       this.onIdle = null;
     }
-    server.closeAllConnections();
+    for (const conn of [...this.connections]) conn.destroy();
     for (const tunnel of [...this.tunnels]) tunnel.close();
     for (const backend of this.current.backends.values()) backend.closeIdle();
     if (this.sweeper !== null) clearInterval(this.sweeper);
     this.sweeper = null;
-    await closed;
+    await Promise.all(closed);
   }
 }
 
-function clientInfo(socket: ClientSocket): ClientInfo {
-  let info = socket[kClient];
-  if (info === undefined) {
-    const remote = socket.remoteAddress ?? '';
-    info = {
-      address: remote.startsWith('::ffff:') ? remote.slice(7) : remote,
-      port: String(socket.localPort ?? ''),
-      proto: (socket as TLSSocket).encrypted === true ? 'https' : 'http',
-    };
-    socket[kClient] = info;
-  }
-  return info;
+/** A sweep period: a tenth of the smallest timeout it checks, from 5 ms up to `max`. */
+function clampTick(ms: number, max: number): number {
+  return Math.max(5, Math.min(max, Math.floor(ms)));
 }
-
-function noop(): void {}

@@ -126,6 +126,8 @@ export function recordingLogger(entries: LogEntry[] = []): Logger & { entries: L
 export interface TestRouter {
   router: Router;
   port: number;
+  /** The HTTPS port, when started with `tls`. */
+  tlsPort: number;
   /** Access log lines per app, in order. */
   lines: { app: string; line: string }[];
   logger: ReturnType<typeof recordingLogger>;
@@ -135,7 +137,7 @@ export interface TestRouter {
 export async function startRouter(
   table: RouteTable,
   options: Partial<RouterOptions> = {},
-  deps: { random?: () => number } = {},
+  deps: { random?: () => number; tls?: boolean } = {},
 ): Promise<TestRouter> {
   const lines: { app: string; line: string }[] = [];
   const logger = recordingLogger();
@@ -143,11 +145,12 @@ export async function startRouter(
     options: { ...DEFAULT_ROUTER_OPTIONS, ...options },
     logger,
     accessLog: (app, line) => lines.push({ app, line }),
-    ...deps,
+    ...(deps.random ? { random: deps.random } : {}),
   });
   await router.applyTable(table);
   const port = await router.listen(0, '127.0.0.1');
-  return { router, port, lines, logger, close: () => router.close() };
+  const tlsPort = deps.tls === true ? await router.listenTls(0, '127.0.0.1') : 0;
+  return { router, port, tlsPort, lines, logger, close: () => router.close() };
 }
 
 export function app(name: string, hosts: string[], backends: RouteBackend[], state: AppRoute['state'] = 'up'): AppRoute {

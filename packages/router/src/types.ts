@@ -1,4 +1,4 @@
-import type { RouteTable } from '@paas/core';
+import type { AppRequestMetrics, RouteTable } from '@paas/core';
 
 /** Every limit of the router, named after Heroku's behaviour; all configurable. */
 export interface RouterOptions {
@@ -27,6 +27,17 @@ export interface RouterOptions {
   backendIdleTimeoutMs?: number;
 }
 
+export interface RouterStats {
+  /** Open client connections (HTTP and HTTPS), tunnels excluded. */
+  connections: number;
+  /** Requests between their head and the end of their response. */
+  inFlight: number;
+  /** Of those, responses held back because their client does not read fast enough. */
+  waitingForClients: number;
+  /** WebSocket tunnels. */
+  tunnels: number;
+}
+
 /** One line of the app's router log, already in Heroku's `at=info method=GET ...` format. */
 export type AccessLogSink = (app: string, line: string) => void;
 
@@ -34,12 +45,21 @@ export interface Router {
   /** Starts serving HTTP. Resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /**
+   * Starts serving HTTPS with the table's certificates, chosen by SNI. Handshakes for names without a
+   * certificate (or without a name) fail. Resolves with the bound port.
+   */
+  listenTls(port: number, host?: string): Promise<number>;
+  /**
    * Replaces the route table atomically. Resolves once no request is in flight to a backend that the
    * new table no longer lists (or `drainTimeoutMs` passed), so the caller may then stop those dynos.
    */
   applyTable(table: RouteTable): Promise<void>;
   /** The table being served. */
   table(): RouteTable;
+  /** Per-app request counters since the router started (cumulative). */
+  metrics(): AppRequestMetrics[];
+  /** What the router holds right now. */
+  stats(): RouterStats;
   /** Stops accepting connections and waits for requests in flight (up to `drainTimeoutMs`). */
   close(): Promise<void>;
 }

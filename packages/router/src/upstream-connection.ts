@@ -15,7 +15,7 @@ export interface UpstreamHandler {
    * request; the handler then releases it to its backend or destroys it.
    */
   onResponseEnd(reusable: boolean): void;
-  /** The dyno answered 101; the handler now owns `conn.socket`. `rest` is early data of the new protocol. */
+  /** The dyno answered 101; the handler now owns the connection (see `forwardTo`). `rest` is early data of the new protocol. */
   onUpgrade(rest: Buffer): void;
   onUpstreamFailure(failure: UpstreamFailure, reason: string): void;
   /** One read from the socket was processed and the response goes on. */
@@ -33,8 +33,15 @@ export interface ConnectionOwner {
 }
 
 /**
+ * What every dyno socket reads into. Reads are handled one at a time and to the end before the next
+ * one, so one buffer serves all of them; whatever must outlive a read (bytes queued for a slow client,
+ * a partial head) is copied. This spares an allocation and the stream machinery per read.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/**
  * One keep-alive TCP connection to a dyno. Listeners are attached once per connection, not per request;
- * the request in progress is `handler`.
+ * the request in progress is `handler`. Bytes read are views of a shared buffer, valid during the call.
  */
 export class UpstreamConnection implements ResponseSink {
   readonly socket: Socket;
@@ -49,13 +56,27 @@ export class UpstreamConnection implements ResponseSink {
   /** The dyno's keep-alive hint (ms), 0 when it sent none. */
   keepAliveHintMs = 0;
   private lastError = '';
+  /** After an upgrade: where the bytes the dyno sends go. */
+  private forward: ((data: Buffer) => void) | null = null;
 
   constructor(private readonly owner: ConnectionOwner) {
     this.parser = new ResponseParser(this);
-    const socket = connect({ host: owner.host, port: owner.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+    const socket = connect({
+      host: owner.host,
+      port: owner.port,
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: 60_000,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n: number) => {
+          this.onData(READ_BUFFER.subarray(0, n));
+          return true;
+        },
+      },
+    });
     this.socket = socket;
     socket.on('connect', () => this.onConnect());
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', (err: Error) => {
       this.lastError = (err as NodeJS.ErrnoException).code ?? err.message;
@@ -75,6 +96,19 @@ export class UpstreamConnection implements ResponseSink {
   /** The request's body bytes, as they are to go on the wire. Returns false when the caller should wait for drain. */
   write(data: Buffer | string): boolean {
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+  }
+
+  /** A piece of the request body, as one chunk when the router re-frames the body. */
+  writeBody(piece: Buffer, chunked: boolean): boolean {
+    if (!chunked) return this.socket.write(piece);
+    // One writev: size line, data, CRLF.
+    const socket = this.socket;
+    socket.cork();
+    socket.write(piece.length.toString(16) + '\r\n', 'latin1');
+    socket.write(piece);
+    const ok = socket.write('\r\n', 'latin1');
+    socket.uncork();
+    return ok;
   }
 
   /** Closes the connection without reporting to the handler. */
@@ -102,7 +136,16 @@ export class UpstreamConnection implements ResponseSink {
     this.handler?.onUpstreamConnect();
   }
 
+  /** After a 101: the tunnel takes the bytes the dyno sends (copies; the read buffer is shared). */
+  forwardTo(forward: (data: Buffer) => void): void {
+    this.forward = forward;
+  }
+
   private onData(chunk: Buffer): void {
+    if (this.forward !== null) {
+      this.forward(Buffer.from(chunk));
+      return;
+    }
     if (this.handler === null) {
       // Bytes nobody asked for (idle, or after a response): the stream is out of step.
       this.destroy();
@@ -118,7 +161,7 @@ export class UpstreamConnection implements ResponseSink {
       handler.onUpstreamFailure('malformed', parser.error ?? 'malformed response');
     } else if (parser.upgraded) {
       this.detach();
-      handler.onUpgrade(chunk.subarray(used));
+      handler.onUpgrade(Buffer.from(chunk.subarray(used)));
     } else if (parser.complete) {
       this.handler = null;
       this.served++;
@@ -152,9 +195,10 @@ export class UpstreamConnection implements ResponseSink {
   private detach(): void {
     this.handler = null;
     this.closed = true;
+    // Until the tunnel takes the bytes, they wait in the kernel.
+    this.socket.pause();
     const s = this.socket;
     s.removeAllListeners('connect');
-    s.removeAllListeners('data');
     s.removeAllListeners('end');
     s.removeAllListeners('close');
     s.removeAllListeners('drain');

@@ -1,55 +1,25 @@
-import { ServerResponse, validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ResponseHead } from './response-parser.js';
-
-/**
- * The 101 response head for the client, written raw (node:http has no API for it on the server side),
- * so every field is validated here. Undefined when the dyno sent something unsendable.
- */
-export function switchingProtocolsHead(response: ResponseHead, headers: string[]): string | undefined {
-  const reason = response.statusMessage || 'Switching Protocols';
-  if (/[\r\n]/.test(reason)) return undefined;
-  let head = `HTTP/1.1 101 ${reason}\r\n`;
-  try {
-    for (let i = 0; i < headers.length; i += 2) {
-      validateHeaderName(headers[i]!);
-      validateHeaderValue(headers[i]!, headers[i + 1]!);
-      head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-    }
-  } catch {
-    return undefined;
-  }
-  return `${head}Connection: Upgrade\r\n\r\n`;
-}
-
-/**
- * A response for a request that node:http handed over as an upgrade (no ServerResponse of its own):
- * errors and non-101 answers are written with it, then the connection is closed.
- */
-export function createDetachedResponse(req: IncomingMessage, socket: Socket): ServerResponse {
-  const res = new ServerResponse(req);
-  res.shouldKeepAlive = false;
-  res.assignSocket(socket);
-  res.on('finish', () => socket.end());
-  return res;
-}
+import type { UpstreamConnection } from './upstream-connection.js';
 
 export interface Tunnel {
   close(): void;
 }
 
 /**
- * Pipes the client and the dyno both ways after a 101. Closes both sides when either ends or when no
- * byte moves either way for `idleMs` (the client socket's timeout counts reads and writes).
+ * Pipes the client and the dyno both ways after a 101, with backpressure each way. Closes both sides
+ * when either ends or when no byte moves either way for `idleMs` (the client socket's timeout counts
+ * reads and completed writes, so a client that stops reading while the dyno sends is closed too).
  */
 export function openTunnel(
   client: Socket,
-  upstream: Socket,
+  dyno: UpstreamConnection,
   responseHead: string,
-  early: Buffer,
+  fromDyno: Buffer,
+  fromClient: Buffer,
   idleMs: number,
   onClosed: (tunnel: Tunnel) => void,
 ): Tunnel {
+  const upstream = dyno.socket;
   let closed = false;
   const tunnel: Tunnel = {
     close() {
@@ -66,10 +36,16 @@ export function openTunnel(
   client.on('close', close);
   upstream.on('close', close);
   client.setTimeout(idleMs, close);
-  client.setNoDelay(true);
   client.write(responseHead, 'latin1');
-  if (early.length > 0) client.write(early);
-  upstream.pipe(client);
+  if (fromDyno.length > 0) client.write(fromDyno);
+  if (fromClient.length > 0) upstream.write(fromClient);
+  // Dyno to client by hand (the dyno socket reads into the router's shared buffer), client to dyno by pipe.
+  dyno.forwardTo((data) => {
+    if (!client.write(data)) upstream.pause();
+  });
+  client.on('drain', () => upstream.resume());
+  upstream.on('end', () => client.end());
+  upstream.resume();
   client.pipe(upstream);
   return tunnel;
 }

@@ -76,4 +76,21 @@ describe('Docker runtime', () => {
     const info = await runtime.inspectContainer(id);
     expect(info?.cmd).toEqual(['bash', '-c', 'exit 7']);
   });
+
+  it('stops waiting when the wait is aborted, and resizes a TTY', async () => {
+    const id = await runtime.createContainer({ ...spec('tty', 'sleep 0.5; stty size; sleep 30'), tty: true, openStdin: true });
+    const attachment = await runtime.attachContainer(id, { stdin: true, tty: true });
+    let out = '';
+    attachment.onOutput((_s, c) => (out += c.toString()));
+    await runtime.startContainer(id);
+    await runtime.resizeContainer(id, { columns: 99, rows: 11 });
+    const aborted = new AbortController();
+    const waiting = runtime.waitContainer(id, { signal: aborted.signal });
+    aborted.abort();
+    await expect(waiting).rejects.toThrow();
+    await expect.poll(() => out, { timeout: 5_000 }).toContain('11 99');
+    await runtime.removeContainer(id, { force: true });
+    // A container that is gone has nothing to resize: not an error.
+    await runtime.resizeContainer(id, { columns: 80, rows: 24 });
+  });
 });

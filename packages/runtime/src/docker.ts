@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { Duplex, type Readable } from 'node:stream';
 import { PaasError } from '@paas/core';
 import { createDemuxer } from './demux.js';
+import { followDockerLogs } from './docker-logs.js';
 import type {
   AttachOptions,
   Attachment,
@@ -89,6 +90,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
             ...(spec.pidsLimit === undefined ? {} : { PidsLimit: spec.pidsLimit }),
             ...(spec.hardened ? { CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'] } : {}),
             Init: spec.init ?? false,
+            ...(spec.logMaxBytes === undefined
+              ? {}
+              : { LogConfig: { Type: 'json-file', Config: { 'max-size': String(spec.logMaxBytes), 'max-file': '2' } } }),
             RestartPolicy: { Name: 'no' },
           },
         }),
@@ -150,7 +154,18 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       return infos.filter((i): i is ContainerInfo => i !== undefined);
     },
 
-    waitContainer: (id) => call('wait container', () => waitForExit(docker, id)),
+    waitContainer: (id, opts = {}) => call('wait container', () => waitForExit(docker, id, opts.signal)),
+
+    resizeContainer: (id, size) =>
+      call('resize container', async () => {
+        try {
+          await docker.getContainer(id).resize({ h: size.rows, w: size.columns });
+        } catch (err) {
+          const status = statusOf(err);
+          // Gone, or not running (yet, or any more): nothing to resize.
+          if (status !== 404 && status !== 409 && !/not running|no such|cannot resize/i.test(messageOf(err))) throw err;
+        }
+      }),
 
     attachContainer: (id, opts) => call('attach container', () => attach(docker, id, opts)),
 
@@ -208,6 +223,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     },
 
     events: (labels, signal) => events(docker, labels, signal),
+
+    followLogs: (id, opts) => followDockerLogs(docker, id, opts),
   };
 }
 
@@ -302,12 +319,13 @@ function parseEvent(line: string): ContainerEvent | undefined {
   const action = (raw.Action ?? raw.status ?? '').split(':')[0] as ContainerEventType;
   if (!EVENT_TYPES.has(action)) return undefined;
   const attrs = raw.Actor?.Attributes ?? {};
-  const { exitCode, ...rest } = attrs;
+  const { exitCode, signal, ...rest } = attrs;
   return {
     type: action,
     id: raw.Actor?.ID ?? raw.id ?? '',
     labels: rest,
     exitCode: exitCode === undefined ? undefined : Number(exitCode),
+    ...(signal === undefined ? {} : { signal: Number(signal) }),
     time: raw.timeNano ? new Date(raw.timeNano / 1e6) : new Date((raw.time ?? 0) * 1000),
   };
 }
@@ -350,13 +368,13 @@ function labelFilters(labels: Record<string, string>): string[] {
  * again until the container has really run; a container that starts and exits between two polls is then
  * reported by the next `not-running` wait, which returns its exit code.
  */
-async function waitForExit(docker: Docker, id: string): Promise<{ exitCode: number }> {
+async function waitForExit(docker: Docker, id: string, signal?: AbortSignal): Promise<{ exitCode: number }> {
   const container = docker.getContainer(id);
   for (;;) {
-    const res = (await container.wait({ condition: 'not-running' })) as { StatusCode: number };
+    const res = (await container.wait({ condition: 'not-running', ...(signal ? { abortSignal: signal } : {}) })) as { StatusCode: number };
     let info: Docker.ContainerInspectInfo;
     try {
-      info = await container.inspect();
+      info = await container.inspect(signal ? { abortSignal: signal } : {});
     } catch (err) {
       if (statusOf(err) === 404) return { exitCode: res.StatusCode }; // removed (auto-remove) after exiting
       throw err;

@@ -1,13 +1,16 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { PaasError, systemClock, type Clock } from '@paas/core';
+import { FakeLogs } from './fake-logs.js';
 import type {
   Attachment,
   CommitOptions,
   ContainerEvent,
   ContainerEventType,
   ContainerInfo,
+  ContainerLogEntry,
   ContainerRuntime,
   ContainerSpec,
+  FollowLogsOptions,
   ImageInfo,
 } from './types.js';
 
@@ -17,6 +20,10 @@ interface FakeContainer {
   outputListeners: ((s: 'stdout' | 'stderr', c: Buffer) => void)[];
   waiters: ((code: number) => void)[];
   endWaiters: (() => void)[];
+  /** What attachments with stdin wrote, readable by tests; ended when they end stdin. */
+  stdin: PassThrough | undefined;
+  /** TTY sizes set, in order. */
+  resizes: { columns: number; rows: number }[];
 }
 
 interface EventStream {
@@ -24,8 +31,10 @@ interface EventStream {
   end: () => void;
 }
 
+/** Signal numbers, as the engine reports them in `kill` events. */
+const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15 };
 /** Exit status of a process killed by a signal, as a shell reports it (128 + signal number). */
-const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGQUIT: 131, SIGKILL: 137, SIGUSR1: 138, SIGUSR2: 140, SIGTERM: 143 };
+const SIGNAL_EXIT: Record<string, number> = Object.fromEntries(Object.entries(SIGNAL_NUMBER).map(([name, n]) => [name, 128 + n]));
 
 export interface FakeRuntimeOptions {
   /** Source of the containers' timestamps, so they agree with a test's FakeClock. */
@@ -49,6 +58,7 @@ export class FakeRuntime implements ContainerRuntime {
   available = true;
   private seq = 0;
   private readonly streams = new Set<EventStream>();
+  private readonly logs = new FakeLogs();
   private readonly clock: Clock;
 
   constructor(options: FakeRuntimeOptions = {}) {
@@ -80,6 +90,8 @@ export class FakeRuntime implements ContainerRuntime {
       outputListeners: [],
       waiters: [],
       endWaiters: [],
+      stdin: undefined,
+      resizes: [],
       info: {
         id,
         name: spec.name,
@@ -116,7 +128,10 @@ export class FakeRuntime implements ContainerRuntime {
     this.check();
     const c = this.containers.get(id);
     this.calls.push(`stop:${c?.info.name ?? id}`);
-    if (c && c.info.state === 'running') this.exit(id, this.stopExitCode);
+    if (c && c.info.state === 'running') {
+      this.emit('kill', id, c, undefined, SIGNAL_NUMBER['SIGTERM']);
+      this.exit(id, this.stopExitCode);
+    }
   }
 
   /** Like a process without handlers: any of the common signals ends it with 128 + the signal number. */
@@ -124,7 +139,10 @@ export class FakeRuntime implements ContainerRuntime {
     this.check();
     const c = this.containers.get(id);
     this.calls.push(`kill:${c?.info.name ?? id}`);
-    if (c && c.info.state === 'running') this.exit(id, SIGNAL_EXIT[signal] ?? 137);
+    if (c && c.info.state === 'running') {
+      this.emit('kill', id, c, undefined, SIGNAL_NUMBER[signal] ?? 9);
+      this.exit(id, SIGNAL_EXIT[signal] ?? 137);
+    }
   }
 
   /** As Docker: a running container is removed only with `force`. */
@@ -157,10 +175,30 @@ export class FakeRuntime implements ContainerRuntime {
       .map((c) => structuredClone(c.info));
   }
 
-  waitContainer(id: string): Promise<{ exitCode: number }> {
+  waitContainer(id: string, options: { signal?: AbortSignal } = {}): Promise<{ exitCode: number }> {
     const c = this.get(id);
     if (c.info.state === 'exited' || c.info.state === 'dead') return Promise.resolve({ exitCode: c.info.exitCode });
-    return new Promise((resolve) => c.waiters.push((exitCode) => resolve({ exitCode })));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new PaasError('internal_error', 'wait aborted'));
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        c.waiters = c.waiters.filter((w) => w !== waiter);
+        reject(new PaasError('internal_error', 'wait aborted'));
+      };
+      const waiter = (exitCode: number) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve({ exitCode });
+      };
+      c.waiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async resizeContainer(id: string, size: { columns: number; rows: number }): Promise<void> {
+    this.check();
+    const c = this.containers.get(id);
+    this.calls.push(`resize:${c?.info.name ?? id}:${size.columns}x${size.rows}`);
+    if (c?.spec.tty && c.info.state === 'running') c.resizes.push(size);
   }
 
   async attachContainer(id: string): Promise<Attachment> {
@@ -170,9 +208,10 @@ export class FakeRuntime implements ContainerRuntime {
       close = resolve;
       c.endWaiters.push(resolve);
     });
+    if (c.spec.openStdin) c.stdin ??= new PassThrough();
     return {
       onOutput: (l) => void c.outputListeners.push(l),
-      stdin: c.spec.openStdin ? new PassThrough() : undefined,
+      stdin: c.spec.openStdin ? c.stdin : undefined,
       ended,
       close: () => close(),
     };
@@ -254,6 +293,13 @@ export class FakeRuntime implements ContainerRuntime {
     return iterate();
   }
 
+  /** Replays what `output` wrote (from `since`), then follows until the container stops or is removed. */
+  followLogs(id: string, options: FollowLogsOptions): AsyncIterable<ContainerLogEntry> {
+    const c = this.get(id);
+    const stopped = c.info.state === 'exited' || c.info.state === 'dead';
+    return this.logs.follow(id, options, stopped, (end) => c.endWaiters.push(end));
+  }
+
   // ---- test controls ----
 
   /** Makes a running container exit with `code`, as if its process ended. */
@@ -296,9 +342,25 @@ export class FakeRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * Simulates dockerd shutting down, as the events show it: every running container is sent SIGTERM
+   * (`kill` events) and exits 143 (`die`), then the event streams end and the engine stops answering
+   * until `available` is set again.
+   */
+  stopEngine(): void {
+    for (const c of [...this.containers.values()]) {
+      if (c.info.state !== 'running') continue;
+      this.emit('kill', c.info.id, c, undefined, SIGNAL_NUMBER['SIGTERM']);
+      this.exit(c.info.id, 143);
+    }
+    this.disconnectEvents();
+    this.available = false;
+  }
+
   /** Delivers output from a container to its attachments. */
   output(id: string, stream: 'stdout' | 'stderr', text: string): void {
     this.get(id).outputListeners.forEach((l) => l(stream, Buffer.from(text)));
+    this.logs.record(id, { stream, time: this.clock.now(), data: Buffer.from(text) });
   }
 
   addImage(tag: string, labels: Record<string, string> = {}): void {
@@ -317,8 +379,8 @@ export class FakeRuntime implements ContainerRuntime {
     return c;
   }
 
-  private emit(type: ContainerEventType, id: string, c = this.containers.get(id), exitCode?: number): void {
-    const event: ContainerEvent = { type, id, labels: { ...(c?.info.labels ?? {}) }, exitCode, time: this.now() };
+  private emit(type: ContainerEventType, id: string, c = this.containers.get(id), exitCode?: number, signal?: number): void {
+    const event: ContainerEvent = { type, id, labels: { ...(c?.info.labels ?? {}) }, exitCode, time: this.now(), ...(signal === undefined ? {} : { signal }) };
     this.streams.forEach((s) => s.listener(event));
   }
 

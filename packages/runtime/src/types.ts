@@ -19,8 +19,13 @@ export interface ContainerRuntime {
   inspectContainer(id: string): Promise<ContainerInfo | undefined>;
   /** Every container, in any state, carrying all of the given labels. */
   listContainers(labels: Record<string, string>): Promise<ContainerInfo[]>;
-  /** Resolves with the exit code once the container has stopped. */
-  waitContainer(id: string): Promise<{ exitCode: number }>;
+  /**
+   * Resolves with the exit code once the container has stopped. `signal` ends the wait (rejecting), so a
+   * caller that stops caring does not keep a connection to the engine open.
+   */
+  waitContainer(id: string, options?: { signal?: AbortSignal }): Promise<{ exitCode: number }>;
+  /** Sets the size of a container's TTY (no-op for a container without one). */
+  resizeContainer(id: string, size: { columns: number; rows: number }): Promise<void>;
   /**
    * Attaches to a container created with `openStdin` or to its output. Call before `startContainer` so no
    * output is lost. Output chunks are demultiplexed unless the container has a TTY.
@@ -38,6 +43,26 @@ export interface ContainerRuntime {
    * engine connection drops, e.g. when dockerd restarts.
    */
   events(labels: Record<string, string>, signal: AbortSignal): AsyncIterable<ContainerEvent>;
+  /**
+   * The container's output as the engine logged it (from `since`, else from the start), then live until
+   * the container stops or `signal` aborts. The engine keeps the output on disk, so a slow reader never
+   * blocks the container's writes. Throws `not_found` when there is no such container.
+   */
+  followLogs(id: string, options: FollowLogsOptions): AsyncIterable<ContainerLogEntry>;
+}
+
+export interface FollowLogsOptions {
+  /** Only output logged at or after this time, ms since the epoch. */
+  since?: number;
+  signal: AbortSignal;
+}
+
+/** One piece of a container's output: a line with its newline, or part of a long line, never more. */
+export interface ContainerLogEntry {
+  stream: 'stdout' | 'stderr';
+  /** When the engine received it: ms since the epoch, the fraction carrying microseconds. */
+  time: number;
+  data: Buffer;
 }
 
 export interface NetworkOptions {
@@ -75,6 +100,11 @@ export interface ContainerSpec {
   init?: boolean;
   tty?: boolean;
   openStdin?: boolean;
+  /**
+   * Bound on the engine's own copy of the container's output (rotated files of this size, two kept), so
+   * an app that floods its stdout cannot fill the disk. Unbounded when unset.
+   */
+  logMaxBytes?: number;
   /** Seconds Docker waits after the stop signal before SIGKILL, when stopped by the engine itself. */
   stopTimeoutSec?: number;
 }
@@ -140,5 +170,7 @@ export interface ContainerEvent {
   labels: Record<string, string>;
   /** For `die`: the exit code. */
   exitCode: number | undefined;
+  /** For `kill`: the signal sent, by number (`15` for SIGTERM, as the engine reports it). */
+  signal?: number;
   time: Date;
 }

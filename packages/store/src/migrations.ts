@@ -82,6 +82,61 @@ export const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
       );
     `);
   },
+  // 2: custom domains and TLS certificates (SNI endpoints)
+  (db) => {
+    db.exec(`
+      CREATE TABLE domains (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        hostname TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX domains_app ON domains(app_id);
+      CREATE TABLE certificates (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        cert_pem TEXT NOT NULL,
+        key_pem TEXT NOT NULL,
+        names TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (app_id, name)
+      );
+    `);
+  },
+  // 3: slugs pruned by the retention policy keep their row (releases refer to them), not their files
+  (db) => {
+    db.exec(`ALTER TABLE slugs ADD COLUMN pruned_at TEXT`);
+  },
+  // 4: users, their API tokens (hashes only), and who may use which app
+  (db) => {
+    db.exec(`
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT,
+        admin INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT
+      );
+      CREATE TABLE collaborators (
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('owner', 'collaborator')),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (app_id, user_id)
+      );
+      CREATE INDEX collaborators_user ON collaborators(user_id);
+    `);
+  },
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

@@ -34,6 +34,8 @@ export interface SlugRecord {
   stack: string;
   commit: string | null;
   createdAt: string;
+  /** Set once the retention policy removed the slug's file and image. */
+  prunedAt: string | null;
 }
 
 export interface BuildRecord {
@@ -72,4 +74,44 @@ export interface FormationRecord {
   quantity: number;
   size: string;
   updatedAt: string;
+}
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  /** scrypt hash, or null for users who only use tokens. */
+  passwordHash: string | null;
+  admin: boolean;
+  createdAt: string;
+}
+
+export type AppRole = 'owner' | 'collaborator';
+
+export interface CollaboratorRecord {
+  appId: string;
+  userId: string;
+  email: string;
+  role: AppRole;
+  createdAt: string;
+}
+
+export interface DomainRecord {
+  id: string;
+  appId: string;
+  /** Lower-case host name, or `*.example.com`. */
+  hostname: string;
+  createdAt: string;
+}
+
+export interface CertificateRecord {
+  id: string;
+  appId: string;
+  /** Short name shown to users, unique per app. */
+  name: string;
+  certPem: string;
+  keyPem: string;
+  /** Names the certificate covers (its subject alternative names). */
+  names: string[];
+  expiresAt: string;
+  createdAt: string;
 }

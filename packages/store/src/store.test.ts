@@ -77,6 +77,22 @@ describe('Store', () => {
     expect(store.findApp('app-e')).toBeUndefined();
   });
 
+  it('gives a domain to one app only and drops an app\'s domains and certificates with it', () => {
+    store = createStore({ path: ':memory:' });
+    const a = store.createApp('dom-a');
+    const b = store.createApp('dom-b');
+    store.domains.add(a.id, 'www.example.com');
+    store.domains.add(a.id, '*.example.org');
+    expect(() => store.domains.add(b.id, 'www.example.com')).toThrow(expect.objectContaining({ code: 'domain_taken' }));
+    expect(store.domains.list(a.id).map((d) => d.hostname)).toEqual(['*.example.org', 'www.example.com']);
+    expect(store.domains.remove(b.id, 'www.example.com')).toBe(false);
+    store.domains.addCertificate({ appId: a.id, name: 'cert-1', certPem: 'C', keyPem: 'K', names: ['www.example.com'], expiresAt: 'x' });
+    store.deleteApp(a.id);
+    expect(store.domains.list(a.id)).toEqual([]);
+    expect(store.domains.listCertificates(a.id)).toEqual([]);
+    store.domains.add(b.id, 'www.example.com');
+  });
+
   describe('migrations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'paas-store-'));
     afterEach(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,13 +1,18 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { PaasError, systemClock, type Clock } from '@paas/core';
+import { DomainRepository } from './domains.js';
+import { UserRepository } from './users.js';
 import { migrate } from './migrations.js';
+import { plainBox, type SecretBox } from './secret-box.js';
 import type { AppRecord, BuildRecord, FormationRecord, ReleaseRecord, SlugRecord, SourceRecord } from './records.js';
 
 export interface StoreOptions {
   /** Database file, or `:memory:` for tests. */
   path: string;
   clock?: Clock;
+  /** Seals config vars and private keys at rest; without it they are stored as they are. */
+  secrets?: SecretBox;
 }
 
 type Row = Record<string, unknown>;
@@ -18,7 +23,12 @@ type Row = Record<string, unknown>;
  */
 export class Store {
   readonly db: Database.Database;
+  /** Custom domains and TLS certificates. */
+  readonly domains: DomainRepository;
+  /** Users, API tokens and app collaborators. */
+  readonly users: UserRepository;
   private readonly clock: Clock;
+  private readonly secrets: SecretBox;
 
   constructor(options: StoreOptions) {
     this.db = new Database(options.path);
@@ -26,11 +36,35 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.clock = options.clock ?? systemClock;
+    this.secrets = options.secrets ?? plainBox;
     migrate(this.db);
+    this.domains = new DomainRepository(this.db, () => this.now(), this.secrets);
+    this.users = new UserRepository(this.db, () => this.now());
   }
 
   private now(): string {
     return new Date(this.clock.now()).toISOString();
+  }
+
+  /**
+   * Seals again every secret not sealed with the current key: values stored before encryption was on,
+   * and values under an older key after a rotation. Returns how many values changed.
+   */
+  resealSecrets(): number {
+    const targets: [table: string, column: string][] = [['apps', 'config'], ['releases', 'config'], ['certificates', 'key_pem']];
+    return this.transaction(() => {
+      let changed = 0;
+      for (const [table, column] of targets) {
+        const rows = this.db.prepare(`SELECT rowid AS rid, ${column} AS value FROM ${table}`).all() as { rid: number; value: string }[];
+        const update = this.db.prepare(`UPDATE ${table} SET ${column} = ? WHERE rowid = ?`);
+        for (const row of rows) {
+          if (this.secrets.isCurrent(row.value)) continue;
+          update.run(this.secrets.seal(this.secrets.open(row.value)), row.rid);
+          changed++;
+        }
+      }
+      return changed;
+    });
   }
 
   transaction<T>(fn: () => T): T {
@@ -61,7 +95,7 @@ export class Store {
 
   findApp(nameOrId: string): AppRecord | undefined {
     const row = this.db.prepare('SELECT * FROM apps WHERE name = ? OR id = ?').get(nameOrId, nameOrId) as Row | undefined;
-    return row ? toApp(row) : undefined;
+    return row ? toApp(row, this.secrets) : undefined;
   }
 
   getApp(nameOrId: string): AppRecord {
@@ -71,7 +105,7 @@ export class Store {
   }
 
   listApps(): AppRecord[] {
-    return (this.db.prepare('SELECT * FROM apps ORDER BY name').all() as Row[]).map(toApp);
+    return (this.db.prepare('SELECT * FROM apps ORDER BY name').all() as Row[]).map((r) => toApp(r, this.secrets));
   }
 
   deleteApp(id: string): void {
@@ -86,7 +120,7 @@ export class Store {
   }
 
   setConfig(appId: string, config: Record<string, string>): void {
-    this.db.prepare('UPDATE apps SET config = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(config), this.now(), appId);
+    this.db.prepare('UPDATE apps SET config = ?, updated_at = ? WHERE id = ?').run(this.secrets.seal(JSON.stringify(config)), this.now(), appId);
   }
 
   setMaintenance(appId: string, on: boolean): void {
@@ -112,8 +146,8 @@ export class Store {
 
   // ---- slugs ----
 
-  createSlug(input: Omit<SlugRecord, 'id' | 'createdAt'>): SlugRecord {
-    const record: SlugRecord = { id: randomUUID(), ...input, createdAt: this.now() };
+  createSlug(input: Omit<SlugRecord, 'id' | 'createdAt' | 'prunedAt'>): SlugRecord {
+    const record: SlugRecord = { id: randomUUID(), ...input, createdAt: this.now(), prunedAt: null };
     this.db
       .prepare(
         `INSERT INTO slugs (id, app_id, checksum, path, size, image, process_types, buildpack, stack, commit_sha, created_at)
@@ -133,6 +167,20 @@ export class Store {
 
   listSlugs(appId: string): SlugRecord[] {
     return (this.db.prepare('SELECT * FROM slugs WHERE app_id = ? ORDER BY created_at').all(appId) as Row[]).map(toSlug);
+  }
+
+  /**
+   * Points every slug at `<dir>/<sha256>.tgz`. Slugs are content-addressed, so this is where they are
+   * whatever path the data directory had when they were built (a moved or restored data directory).
+   */
+  relocateSlugs(dir: string): number {
+    return this.db
+      .prepare(`UPDATE slugs SET path = ? || '/' || substr(checksum, 8) || '.tgz' WHERE path != ? || '/' || substr(checksum, 8) || '.tgz'`)
+      .run(dir, dir).changes;
+  }
+
+  markSlugPruned(id: string): void {
+    this.db.prepare('UPDATE slugs SET pruned_at = ? WHERE id = ?').run(this.now(), id);
   }
 
   // ---- builds ----
@@ -215,7 +263,7 @@ export class Store {
           `INSERT INTO releases (id, app_id, version, slug_id, config, description, status, user_email, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, input.appId, seq.release_seq, input.slugId, JSON.stringify(input.config), input.description,
+        .run(id, input.appId, seq.release_seq, input.slugId, this.secrets.seal(JSON.stringify(input.config)), input.description,
           input.status ?? 'pending', input.userEmail, now, now);
       return this.getRelease(input.appId, id);
     });
@@ -233,7 +281,7 @@ export class Store {
     const row = (version !== undefined
       ? this.db.prepare('SELECT * FROM releases WHERE app_id = ? AND version = ?').get(appId, version)
       : this.db.prepare('SELECT * FROM releases WHERE app_id = ? AND id = ?').get(appId, idOrVersion)) as Row | undefined;
-    return row ? toRelease(row) : undefined;
+    return row ? toRelease(row, this.secrets) : undefined;
   }
 
   getRelease(appId: string, idOrVersion: string | number): ReleaseRecord {
@@ -243,7 +291,7 @@ export class Store {
   }
 
   listReleases(appId: string): ReleaseRecord[] {
-    return (this.db.prepare('SELECT * FROM releases WHERE app_id = ? ORDER BY version').all(appId) as Row[]).map(toRelease);
+    return (this.db.prepare('SELECT * FROM releases WHERE app_id = ? ORDER BY version').all(appId) as Row[]).map((r) => toRelease(r, this.secrets));
   }
 
   // ---- formation ----
@@ -276,11 +324,11 @@ const s = (v: unknown): string => v as string;
 const n = (v: unknown): number => Number(v);
 const ns = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-function toApp(row: Row): AppRecord {
+function toApp(row: Row, secrets: SecretBox): AppRecord {
   return {
     id: s(row.id),
     name: s(row.name),
-    config: JSON.parse(s(row.config)) as Record<string, string>,
+    config: JSON.parse(secrets.open(s(row.config))) as Record<string, string>,
     currentReleaseId: ns(row.current_release_id),
     releasedAt: ns(row.released_at),
     maintenance: row.maintenance === 1,
@@ -302,6 +350,7 @@ function toSlug(row: Row): SlugRecord {
     stack: s(row.stack),
     commit: ns(row.commit_sha),
     createdAt: s(row.created_at),
+    prunedAt: ns(row.pruned_at),
   };
 }
 
@@ -323,13 +372,13 @@ function toBuild(row: Row): BuildRecord {
   };
 }
 
-function toRelease(row: Row): ReleaseRecord {
+function toRelease(row: Row, secrets: SecretBox): ReleaseRecord {
   return {
     id: s(row.id),
     appId: s(row.app_id),
     version: n(row.version),
     slugId: ns(row.slug_id),
-    config: JSON.parse(s(row.config)) as Record<string, string>,
+    config: JSON.parse(secrets.open(s(row.config))) as Record<string, string>,
     description: s(row.description),
     status: s(row.status) as ReleaseRecord['status'],
     failureReason: ns(row.failure_reason),

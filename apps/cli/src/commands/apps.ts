@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PaasError, assertAppName } from '@paas/core';
 import type { Context } from '../context.js';
-import { formatTime } from '../output.js';
+import { formatBytes, formatTime } from '../output.js';
 
 interface AppOpt {
   app?: string;
@@ -56,8 +56,8 @@ export function registerApps(program: Command, ctx: Context): void {
     .action(async (opts: AppOpt) => {
       const client = ctx.client();
       const app = await client.getApp(ctx.app(opts.app));
-      const [dynos, formation] = await Promise.all([client.listDynos(app.name), client.listFormation(app.name)]);
-      if (opts.json) return ctx.out.json({ ...app, formation, dynos });
+      const [dynos, formation, disk] = await Promise.all([client.listDynos(app.name), client.listFormation(app.name), client.diskUsage(app.name)]);
+      if (opts.json) return ctx.out.json({ ...app, formation, dynos, disk_usage: disk });
       ctx.out.line(ctx.out.bold(`=== ${app.name}`));
       ctx.out.table([
         ['Web URL:', app.web_url],
@@ -66,6 +66,7 @@ export function registerApps(program: Command, ctx: Context): void {
         ['Formation:', formation.map((f) => `${f.type}=${f.quantity}:${f.size}`).join(' ') || '-'],
         ['Dynos:', dynos.map((d) => `${d.name} ${d.state}`).join(', ') || '-'],
         ['Maintenance:', app.maintenance ? 'on' : 'off'],
+        ['Disk:', `${formatBytes(disk.total_bytes)} (${disk.slugs} slugs ${formatBytes(disk.slugs_bytes)}, build cache ${formatBytes(disk.cache_bytes)})`],
         ['Created:', formatTime(app.created_at)],
       ]);
     });

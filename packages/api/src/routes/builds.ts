@@ -107,7 +107,7 @@ export function buildRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { app: string; id: string } }>('/apps/:app/builds/:id/output', { schema: { params: buildParams } }, async (request, reply) => {
     const record = store.getApp(request.params.app);
     const build = store.getBuild(record.id, request.params.id);
-    const stream = ctx.buildLogs.stream(build.id);
+    const stream = ctx.outputs.stream(build.id);
     void reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
     return reply.send(stream ?? '');
   });

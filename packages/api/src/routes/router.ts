@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { LATENCY_BUCKETS_MS, type RouterReport } from '@paas/core';
 import type { ApiContext } from '../context.js';
 
 /** The route table for router processes, by long poll; `since` doubles as the router's drain acknowledgement. */
@@ -6,6 +7,7 @@ export function routerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Querystring: { since: number; router: string; wait: number } }>(
     '/router/table',
     {
+      config: { admin: true },
       schema: {
         querystring: {
           type: 'object',
@@ -27,5 +29,55 @@ export function routerRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get('/router/status', async () => ({ version: ctx.routes.table().version, routers: ctx.routes.routerInfo() }));
+  const counts = { type: 'array', minItems: 5, maxItems: 5, items: { type: 'integer', minimum: 0 } } as const;
+  app.post<{ Body: RouterReport }>(
+    '/router/reports',
+    {
+      config: { admin: true },
+      bodyLimit: 16 * 1024 * 1024,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['router', 'lines', 'dropped', 'metrics'],
+          additionalProperties: false,
+          properties: {
+            router: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+            dropped: { type: 'integer', minimum: 0 },
+            lines: {
+              type: 'array',
+              maxItems: 100_000,
+              items: {
+                type: 'object',
+                required: ['app', 'time', 'line'],
+                additionalProperties: false,
+                properties: { app: { type: 'string', maxLength: 64 }, time: { type: 'number' }, line: { type: 'string', maxLength: 16384 } },
+              },
+            },
+            metrics: {
+              type: 'array',
+              maxItems: 10_000,
+              items: {
+                type: 'object',
+                required: ['app', 'statusClasses', 'latencyBuckets', 'latencySumMs'],
+                additionalProperties: false,
+                properties: {
+                  app: { type: 'string', maxLength: 64 },
+                  statusClasses: counts,
+                  latencyBuckets: { type: 'array', maxItems: LATENCY_BUCKETS_MS.length + 1, items: { type: 'integer', minimum: 0 } },
+                  latencySumMs: { type: 'number', minimum: 0 },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      ctx.metrics.record(request.body.metrics);
+      ctx.routerLines(request.body.lines, request.body.dropped);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get('/router/status', { config: { admin: true } }, async () => ({ version: ctx.routes.table().version, routers: ctx.routes.routerInfo() }));
 }

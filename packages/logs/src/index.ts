@@ -1,0 +1,15 @@
+export { createLogService } from './log-service.js';
+export type { LogDrains, LogService, LogServiceOptions } from './log-service.js';
+export { createOutputCollector } from './output-collector.js';
+export type { OutputCollector, OutputCollectorDeps } from './output-collector.js';
+export type { LogEntry, LogFilter, LogQuery } from './types.js';
+export { formatLogLine, formatLogTime, parseLogTime } from './format.js';
+export { parseDrainUrl } from './drain-url.js';
+export type { DrainTarget } from './drain-url.js';
+export { DEFAULT_DRAIN_OPTIONS } from './drain.js';
+export type { DrainOptions, DrainTransport } from './drain.js';
+export { DEFAULT_RATE_BUDGET } from './rate-budget.js';
+export type { RateBudgetOptions } from './rate-budget.js';
+export { MAX_LINE_BYTES } from './line-splitter.js';
+export type { TlsTrust } from './syslog-transport.js';
+export { formatSyslogMessage, frameOctetCounted } from './syslog-frame.js';
