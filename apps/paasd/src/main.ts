@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { systemClock, type Logger } from '@paas/core';
-import { createControlPlane } from '@paas/api';
+import { createControlPlane, type PlatformCounters } from '@paas/api';
 import { DEFAULT_DYNO_MANAGER_OPTIONS, createDynoManager, createTcpProbe } from '@paas/dyno-manager';
 import { createDockerRuntime } from '@paas/runtime';
 import { createSlugCompiler } from '@paas/slug-compiler';
@@ -119,6 +119,7 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
     maxDrainsPerApp: config.maxDrainsPerApp,
     trust: config.drainCaFile ? { ca: readDrainCa(config.drainCaFile) } : {},
   });
+  const counters: PlatformCounters = { dynoCrashes: 0 };
   const dynos = createDynoManager({
     runtime,
     clock: systemClock,
@@ -126,7 +127,10 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
     probe: createTcpProbe(),
     routes: { sync: () => syncRoutes() },
     logger: logger.child({ component: 'dyno-manager' }),
-    events: (event) => logs.write(event.appId, { source: 'paas', dyno: event.dyno, message: event.message }),
+    events: (event) => {
+      if (/^State changed from \w+ to crashed$/.test(event.message)) counters.dynoCrashes++;
+      logs.write(event.appId, { source: 'paas', dyno: event.dyno, message: event.message });
+    },
     options: {
       ...DEFAULT_DYNO_MANAGER_OPTIONS,
       network: config.dynoNetwork,
@@ -142,6 +146,7 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
   const portSuffix = config.routerPort === 80 ? '' : `:${config.routerPort}`;
   const plane = createControlPlane({
     store,
+    counters,
     compiler,
     dynos,
     artifacts: createAppArtifacts({

@@ -6,6 +6,7 @@ import type { AppLog } from './app-log.js';
 import type { Deployer } from './deployer.js';
 import type { GarbageCollector } from './garbage-collector.js';
 import type { OutputLogs } from './output-logs.js';
+import type { PlatformCounters } from './platform-metrics.js';
 import type { RouterMetrics } from './router-metrics.js';
 import type { ReleaseService } from './release-service.js';
 import type { RoutePublisher } from './route-publisher.js';
@@ -62,6 +63,7 @@ export interface ApiContext {
   routes: RoutePublisher;
   outputs: OutputLogs;
   metrics: RouterMetrics;
+  counters: PlatformCounters;
   /** Where the routers' access-log lines go (the apps' log streams). */
   routerLines: (lines: RouterLogLine[], dropped: number) => void;
   /** The apps' log streams and drains. */

@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin.js';
 import { installErrorHandler } from './error-handler.js';
 import { OutputLogs } from './output-logs.js';
 import { ReleaseService } from './release-service.js';
+import type { PlatformCounters } from './platform-metrics.js';
 import { RouterMetrics } from './router-metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { RoutePublisher, type RoutePublisherOptions } from './route-publisher.js';
@@ -40,6 +41,8 @@ export interface ControlPlaneDeps {
     'deploy' | 'apply' | 'remove' | 'listDynos' | 'backends' | 'isCrashed' | 'onChange' | 'runOneOff' | 'scale' | 'restart' | 'stop' | 'sizes'
   >;
   artifacts: AppArtifacts;
+  /** Counters of platform events for `/metrics`, updated by the caller. */
+  counters?: PlatformCounters;
   /** Where routers' access-log lines go; the apps' log streams (`logs`) when absent. */
   routerLines?: (lines: RouterLogLine[], dropped: number) => void;
   /** The apps' log streams and drains; an in-memory one (closed with the plane) when absent. */
@@ -132,6 +135,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
     routes,
     outputs,
     metrics: new RouterMetrics(),
+    counters: deps.counters ?? { dynoCrashes: 0 },
     routerLines: deps.routerLines ?? createRouterLineSink(store, logs, logger),
     logs,
     appLog,

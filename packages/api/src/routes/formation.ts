@@ -49,7 +49,7 @@ export function formationRoutes(app: FastifyInstance, ctx: ApiContext, dynos: Dy
     return store.listFormation(record.id).map((f) => formationResource(f, slug?.processTypes[f.type] ?? ''));
   };
 
-  const update = async (name: string, updates: readonly FormationUpdate[]): Promise<Formation[]> => {
+  const update = async (name: string, updates: readonly FormationUpdate[], userEmail: string): Promise<Formation[]> => {
     const record = store.getApp(name);
     return ctx.releases.queue.run(record.id, async () => {
       const fresh = store.getApp(record.id);
@@ -88,7 +88,7 @@ export function formationRoutes(app: FastifyInstance, ctx: ApiContext, dynos: Dy
           .map((f) => [f.type, { quantity: f.quantity, size: f.size }]),
       );
       await dynos.scale(fresh.id, formation);
-      ctx.appLog.scaled(fresh.id, formation);
+      ctx.appLog.scaled(fresh.id, formation, userEmail);
       ctx.logger.info({ app: fresh.name, formation: planned }, 'formation changed');
       return listFormation(fresh);
     });
@@ -107,14 +107,14 @@ export function formationRoutes(app: FastifyInstance, ctx: ApiContext, dynos: Dy
   app.patch<{ Params: { app: string }; Body: { updates: FormationUpdate[] } }>(
     '/apps/:app/formation',
     { schema: { params: appParams, body: batchBody } },
-    async (request) => update(request.params.app, request.body.updates),
+    async (request) => update(request.params.app, request.body.updates, request.principal.email),
   );
 
   app.patch<{ Params: { app: string; type: string }; Body: Omit<FormationUpdate, 'type'> }>(
     '/apps/:app/formation/:type',
     { schema: { params: typeParams, body: updateSchema } },
     async (request) => {
-      const all = await update(request.params.app, [{ ...request.body, type: request.params.type }]);
+      const all = await update(request.params.app, [{ ...request.body, type: request.params.type }], request.principal.email);
       return all.find((f) => f.type === request.params.type);
     },
   );

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
+import { platformMetrics } from '../platform-metrics.js';
 import { percentileFromBuckets } from '../router-metrics.js';
 import { appParams } from './schemas.js';
 
@@ -22,5 +23,7 @@ export function metricsRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  app.get('/metrics', { config: { admin: true } }, async (_request, reply) => reply.type('text/plain; version=0.0.4').send(ctx.metrics.prometheus()));
+  app.get('/metrics', { config: { admin: true } }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4').send(platformMetrics(ctx.store, ctx.dynos, ctx.counters) + ctx.metrics.prometheus()),
+  );
 }
