@@ -15,8 +15,8 @@ if [[ $repo != /opt/paas ]]; then
 fi
 mkdir -p /etc/paas
 [[ -f /etc/paas/paas.env ]] || install -m 0600 "$repo/deploy/paas.env.example" /etc/paas/paas.env
-install -m 0644 "$repo/deploy/systemd/paasd.service" "$repo/deploy/systemd/paas-router.service" /etc/systemd/system/
+install -m 0644 "$repo/deploy/systemd/paasd.service" "$repo/deploy/systemd/paas-router.service" "$repo/deploy/systemd/paas-router.socket" /etc/systemd/system/
 systemctl daemon-reload
-systemctl enable --now docker paasd paas-router
+systemctl enable --now docker paas-router.socket paasd paas-router
 say "paasd and paas-router are running: systemctl status paasd paas-router"
 echo "Edit /etc/paas/paas.env (PAAS_DOMAIN, TLS port) and restart them; the admin token is in /var/lib/paas/admin-token."

@@ -15,6 +15,10 @@ fi
 
 say "Dependency rules"
 node scripts/check-deps.mjs
+if command -v systemd-analyze >/dev/null; then
+  say "systemd units"
+  systemd-analyze verify deploy/systemd/paas-router.socket deploy/systemd/paas-router.service deploy/systemd/paasd.service
+fi
 say "Unit and integration tests"
 pnpm --silent test:unit
 say "End-to-end tests (real CLI, control plane, router and Docker)"

@@ -13,6 +13,17 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface RouterHealth {
+  status: string;
+  workers: number;
+  generation: number;
+  reloading: boolean;
+  reloads: number;
+  pids: number[];
+  /** The primary's process id. */
+  pid: number;
+}
+
 /** A whole platform for one test file: paasd and the router as real processes, and the real CLI. */
 export class Platform {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'paas-e2e-'));
@@ -24,12 +35,25 @@ export class Platform {
   routerPort = 0;
   /** The router's HTTPS port (SNI with the apps' certificates). */
   tlsPort = 0;
+  /** The router primary's loopback `/healthz` and `/metrics`. */
+  routerAdminPort = 0;
   private paasd: ChildProcess | undefined;
   private router: ChildProcess | undefined;
   /** Output of the platform processes, for failure messages. */
   readonly logs: string[] = [];
 
-  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+  /**
+   * With `socketActivated`, the router runs as systemd runs it with paas-router.socket: a holder process
+   * owns the listening socket and starts the router again whenever it exits.
+   */
+  constructor(
+    private readonly extraEnv: Record<string, string> = {},
+    private readonly socketActivated = false,
+  ) {}
+
+  private get holderStopFile(): string {
+    return join(this.dataDir, 'socket-holder.stop');
+  }
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.apiPort}`;
@@ -42,6 +66,7 @@ export class Platform {
       PAAS_API_PORT: String(this.apiPort),
       PAAS_ROUTER_PORT: String(this.routerPort),
       PAAS_ROUTER_TLS_PORT: String(this.tlsPort),
+      PAAS_ROUTER_ADMIN_PORT: String(this.routerAdminPort),
       PAAS_API_URL: this.apiUrl,
       PAAS_API_TOKEN: this.token,
       PAAS_DOMAIN: 'localhost',
@@ -57,6 +82,7 @@ export class Platform {
     this.apiPort = await freePort();
     this.routerPort = await freePort();
     this.tlsPort = await freePort();
+    this.routerAdminPort = await freePort();
     await this.startPaasd();
     await this.startRouter();
     return this;
@@ -68,8 +94,21 @@ export class Platform {
   }
 
   async startRouter(): Promise<void> {
-    this.router = this.spawn('router', 'apps/router/dist/main.js');
+    this.router = this.socketActivated
+      ? this.spawn('router', 'e2e/support/socket-holder.mjs', [String(this.routerPort), this.holderStopFile, process.execPath, join(REPO_ROOT, 'apps/router/dist/main.js')])
+      : this.spawn('router', 'apps/router/dist/main.js');
     await until('router to answer', () => get(this.routerPort, 'nothing.localhost').then((r) => r.status), (s) => s === 404, 30_000);
+  }
+
+  /** Sends a signal to the router's primary process (SIGHUP reloads its workers). */
+  async signalRouter(signal: NodeJS.Signals): Promise<void> {
+    process.kill((await this.routerHealth()).pid, signal);
+  }
+
+  /** The router primary's `/healthz`: workers, generation, reload state, worker pids. */
+  async routerHealth(): Promise<RouterHealth> {
+    const res = await fetch(`http://127.0.0.1:${this.routerAdminPort}/healthz`);
+    return (await res.json()) as RouterHealth;
   }
 
   /** Process id of the running control plane (to read its memory use from /proc). */
@@ -103,7 +142,15 @@ export class Platform {
   }
 
   async stopRouter(): Promise<void> {
-    await kill(this.router, 'SIGTERM');
+    if (this.socketActivated && this.router !== undefined) {
+      // The holder restarts the router until told to stop; then the router goes and the holder follows.
+      writeFileSync(this.holderStopFile, '');
+      const exited = new Promise<void>((resolve) => (this.router!.exitCode !== null ? resolve() : this.router!.once('exit', () => resolve())));
+      process.kill((await this.routerHealth()).pid, 'SIGTERM');
+      await exited;
+    } else {
+      await kill(this.router, 'SIGTERM');
+    }
     this.router = undefined;
   }
 
@@ -140,13 +187,13 @@ export class Platform {
   }
 
   async stop(): Promise<void> {
-    await kill(this.router, 'SIGTERM');
+    await this.stopRouter().catch(() => kill(this.router, 'SIGKILL'));
     await kill(this.paasd, 'SIGTERM');
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  private spawn(name: string, main: string): ChildProcess {
-    const child = spawn(process.execPath, [join(REPO_ROOT, main)], { cwd: REPO_ROOT, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  private spawn(name: string, main: string, args: string[] = []): ChildProcess {
+    const child = spawn(process.execPath, [join(REPO_ROOT, main), ...args], { cwd: REPO_ROOT, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (c: Buffer) => {
       this.logs.push(`[${name}] ${c.toString()}`);
       if (this.logs.length > 400) this.logs.shift();

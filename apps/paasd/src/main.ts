@@ -21,6 +21,9 @@ import { ensureStackImage } from './stack.js';
 
 const VERSION = '0.1.0';
 
+/** The tag `paasd stack:ensure` also gives the stack image of this checkout. */
+const CURRENT_STACK_TAG = 'paas/stack:current';
+
 async function main(argv: string[]): Promise<void> {
   const config = readConfig(process.env);
   const logger = pino({ level: config.logLevel, base: { service: 'paasd' } }) as unknown as Logger;
@@ -29,12 +32,10 @@ async function main(argv: string[]): Promise<void> {
     case 'serve':
       return serve(config, logger);
     case 'stack:ensure': {
-      const tag = await ensureStackImage({
-        runtime: createDockerRuntime(),
-        recipeDir: config.stackDir,
-        logger,
-        onOutput: (text) => process.stderr.write(text),
-      });
+      const runtime = createDockerRuntime();
+      const tag = await ensureStackImage({ runtime, recipeDir: config.stackDir, logger, onOutput: (text) => process.stderr.write(text) });
+      // A stable name for what this checkout builds on: docker-compose's default `FROM`.
+      await runtime.tagImage(tag, CURRENT_STACK_TAG);
       process.stdout.write(`${tag}\n`);
       return;
     }

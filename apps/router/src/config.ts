@@ -10,8 +10,10 @@ export interface RouterConfig {
   readonly tlsPort: number | undefined;
   /** Loopback port of `/healthz` and `/metrics`; undefined when off. */
   readonly adminPort: number | undefined;
-  /** Router processes sharing the ports (one per core is the most useful); 1 runs no cluster. */
+  /** Worker processes sharing the ports (one per core is the most useful). */
   readonly workers: number;
+  /** How long a reload waits for the new workers to listen before it gives up and keeps the old ones. */
+  readonly reloadTimeoutMs: number;
   /** Time between reports of access lines and metrics to the control plane. */
   readonly reportIntervalMs: number;
   /** Access lines kept while the control plane cannot take them; more are dropped and counted. */
@@ -49,6 +51,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv, readText: ReadText, cor
   const adminPort = optionalInteger(env, 'PAAS_ROUTER_ADMIN_PORT', 0, 65535);
   const workersRaw = nonEmpty(env.PAAS_ROUTER_WORKERS);
   const workers = workersRaw?.trim() === 'auto' ? Math.max(1, cores) : integer(env, 'PAAS_ROUTER_WORKERS', 1, 1, 256);
+  const reloadTimeoutMs = integer(env, 'PAAS_ROUTER_RELOAD_TIMEOUT_MS', 30_000, 100, 600_000);
   const reportIntervalMs = integer(env, 'PAAS_ROUTER_REPORT_INTERVAL_MS', 1000, 50, 600_000);
   const reportMaxLines = integer(env, 'PAAS_ROUTER_REPORT_MAX_LINES', 10_000, 0, 10_000_000);
   const accessLogStdout = boolean(env, 'PAAS_ROUTER_ACCESS_LOG_STDOUT', false);
@@ -81,6 +84,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv, readText: ReadText, cor
     tlsPort,
     adminPort,
     workers,
+    reloadTimeoutMs,
     reportIntervalMs,
     reportMaxLines,
     accessLogStdout,

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * The router process: reads its environment once, serves the last saved route table at once, keeps the
- * table current from the control plane and ships access lines and metrics to it. With
- * `PAAS_ROUTER_WORKERS` above 1 it is the primary of a cluster of such processes sharing the ports.
- * `pnpm router` runs it.
+ * The router process: a primary that owns the listening sockets and `PAAS_ROUTER_WORKERS` worker
+ * processes that accept on them. Each worker serves the last saved route table at once, keeps it current
+ * from the control plane and ships access lines and metrics to it. SIGHUP reloads the workers (new code
+ * included) without dropping a request; SIGTERM drains and stops. `pnpm router` runs it.
  */
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
@@ -16,18 +16,16 @@ import { createRouter, type AccessLogSink, type Router } from '@paas/router';
 import { startAdminServer } from './admin-server.js';
 import { loadRouterConfig, type RouterConfig } from './config.js';
 import { createReporter, type Reporter } from './reporter.js';
+import { decodePlan, encodePlan, planListen, type ListenPlan } from './listen-sockets.js';
 import { createRouteWatcher } from './route-watcher.js';
+import { Supervisor } from './supervisor.js';
 import { createFileTableStore } from './table-store.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
 const VERSION = '0.1.0';
 
-/** What a worker tells the primary, for `/metrics` and `/healthz`. */
-interface WorkerMessage {
-  type: 'paas-router-status';
-  metrics: AppRequestMetrics[];
-  tableVersion: number;
-}
+/** What a worker tells the primary: that it listens, and its counters for `/metrics` and `/healthz`. */
+type WorkerMessage = { type: 'paas-router-ready' } | { type: 'paas-router-status'; metrics: AppRequestMetrics[]; tableVersion: number };
 
 function readText(path: string): string | undefined {
   try {
@@ -47,11 +45,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger: Logger = pino({ name: 'paas-router', level: config.logLevel });
-  if (config.workers > 1 && cluster.isPrimary) await runPrimary(config, logger);
-  else await runRouter(config, cluster.isWorker ? logger.child({ worker: cluster.worker?.id }) : logger);
+  if (cluster.isPrimary) await runPrimary(config, logger);
+  else await runWorker(config, logger.child({ worker: cluster.worker?.id, generation: Number(process.env.PAAS_ROUTER_GENERATION ?? 1) }));
 }
 
-async function runRouter(config: RouterConfig, logger: Logger): Promise<void> {
+/** One worker: a router serving the primary's sockets, fed by the control plane. */
+async function runWorker(config: RouterConfig, logger: Logger): Promise<void> {
+  const plan = decodePlan(process.env.PAAS_ROUTER_LISTEN_PLAN ?? encodePlan({ http: config.port, https: config.tlsPort, activated: false }));
   const client = createClient({ apiUrl: config.apiUrl, token: config.apiToken, userAgent: `paas-router/${VERSION}` });
   const routerId = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   let router: Router | undefined;
@@ -85,10 +85,10 @@ async function runRouter(config: RouterConfig, logger: Logger): Promise<void> {
     logger.warn({ err: (err as Error).message, path: config.tablePath }, 'could not load the saved route table; starting empty');
   }
   try {
-    const port = await r.listen(config.port, config.host);
-    logger.info({ port, host: config.host, api: config.apiUrl }, `router listening on port ${port}`);
-    if (config.tlsPort !== undefined) {
-      const tlsPort = await r.listenTls(config.tlsPort, config.host);
+    const port = await r.listen(plan.http, config.host);
+    logger.info({ port, host: config.host, api: config.apiUrl, activated: plan.activated }, `router listening on port ${port}`);
+    if (plan.https !== undefined) {
+      const tlsPort = await r.listenTls(plan.https, config.host);
       logger.info({ port: tlsPort, host: config.host }, `router listening for HTTPS on port ${tlsPort}`);
     }
   } catch (err) {
@@ -96,18 +96,10 @@ async function runRouter(config: RouterConfig, logger: Logger): Promise<void> {
     process.exit(1);
   }
   reporter.start();
-  const admin =
-    config.adminPort !== undefined && !cluster.isWorker
-      ? await startAdminServer({ metrics: () => r.metrics(), health: () => ({ tableVersion: r.table().version, ...r.stats(), reports: reporter.stats() }) }, config.adminPort)
-      : undefined;
-  if (admin !== undefined) logger.info({ port: admin.port }, 'admin endpoints on loopback');
-  if (cluster.isWorker) {
-    const status = setInterval(() => {
-      const message: WorkerMessage = { type: 'paas-router-status', metrics: r.metrics(), tableVersion: r.table().version };
-      process.send?.(message);
-    }, Math.min(config.reportIntervalMs, 1000));
-    status.unref();
-  }
+  const status = (): WorkerMessage => ({ type: 'paas-router-status', metrics: r.metrics(), tableVersion: r.table().version });
+  process.send?.({ type: 'paas-router-ready' } satisfies WorkerMessage);
+  const statusTimer = setInterval(() => process.send?.(status()), Math.min(config.reportIntervalMs, 1000));
+  statusTimer.unref();
 
   const watcher = createRouteWatcher({ source: client, router: r, store, logger, routerId });
   const stopWatching = new AbortController();
@@ -120,58 +112,84 @@ async function runRouter(config: RouterConfig, logger: Logger): Promise<void> {
     logger.info({ signal }, 'stopping: finishing requests in flight');
     stopWatching.abort();
     await r.close();
+    clearInterval(statusTimer);
     await watching;
     await reporter.stop();
-    await admin?.close();
+    // Best effort, briefly: a control plane that is down has nobody to wait for this router anyway.
+    await client.routerLeave(routerId, AbortSignal.timeout(2000)).catch(() => undefined);
     await client.close();
+    // The last counters reach the primary before the worker goes, so its totals never lose requests.
+    if (process.send !== undefined && process.connected) await new Promise<void>((resolve) => process.send!(status(), () => resolve()));
     process.exit(0);
   };
   process.once('SIGTERM', (s) => void stop(s));
   process.once('SIGINT', (s) => void stop(s));
 }
 
-/** Forks the workers, replaces those that die, and serves the admin endpoints for all of them. */
+/**
+ * The primary: owns the listening sockets (bound once, or inherited from systemd), keeps the workers
+ * running, reloads them on SIGHUP without dropping a request, and serves the admin endpoints.
+ */
 async function runPrimary(config: RouterConfig, logger: Logger): Promise<void> {
+  let plan: ListenPlan;
+  try {
+    plan = planListen(process.env, process.pid, { port: config.port, tlsPort: config.tlsPort });
+  } catch (err) {
+    process.stderr.write(`paas-router: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  for (const name of ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES']) delete process.env[name];
+  // Workers accept on the shared sockets themselves; the default (round robin) would pass every
+  // connection through this process.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const totals = new WorkerMetrics();
   const versions = new Map<number, number>();
-  let stopping = false;
-  const fork = () => cluster.fork();
+  const supervisor = new Supervisor({
+    spawn: (generation) => {
+      const worker = cluster.fork({ PAAS_ROUTER_LISTEN_PLAN: encodePlan(plan), PAAS_ROUTER_GENERATION: String(generation) });
+      return {
+        id: worker.id,
+        pid: worker.process.pid,
+        stop: () => {
+          if (!worker.isDead()) worker.process.kill('SIGTERM');
+        },
+      };
+    },
+    workers: config.workers,
+    clock: systemClock,
+    logger,
+    readyTimeoutMs: config.reloadTimeoutMs,
+    restartDelayMs: 1000,
+  });
   cluster.on('message', (worker, message: WorkerMessage) => {
-    if (message?.type !== 'paas-router-status') return;
-    totals.update(worker.id, message.metrics);
-    versions.set(worker.id, message.tableVersion);
+    if (message?.type === 'paas-router-ready') {
+      supervisor.ready(worker.id);
+    } else if (message?.type === 'paas-router-status') {
+      totals.update(worker.id, message.metrics);
+      versions.set(worker.id, message.tableVersion);
+    }
   });
   cluster.on('exit', (worker, code, signal) => {
     totals.retire(worker.id);
     versions.delete(worker.id);
-    if (stopping) return;
-    logger.error({ worker: worker.id, code, signal }, 'router worker exited; starting another');
-    setTimeout(fork, 1000);
+    supervisor.exited(worker.id, code, signal);
   });
-  for (let i = 0; i < config.workers; i++) fork();
-  logger.info({ workers: config.workers, port: config.port, tlsPort: config.tlsPort }, 'router cluster started');
+  supervisor.start();
+  logger.info({ workers: config.workers, port: config.port, tlsPort: config.tlsPort, activated: plan.activated }, 'router started; SIGHUP reloads it without dropping requests');
   const admin =
     config.adminPort === undefined
       ? undefined
-      : await startAdminServer(
-          { metrics: () => totals.total(), health: () => ({ workers: Object.keys(cluster.workers ?? {}).length, tableVersions: [...versions.values()] }) },
-          config.adminPort,
-        );
+      : await startAdminServer({ metrics: () => totals.total(), health: () => ({ ...supervisor.health(), pid: process.pid, tableVersions: [...versions.values()] }) }, config.adminPort);
+  if (admin !== undefined) logger.info({ port: admin.port }, 'admin endpoints on loopback');
+  process.on('SIGHUP', () => {
+    void supervisor.reload();
+  });
+  let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping the router workers');
-    const workers = Object.values(cluster.workers ?? {});
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            if (w === undefined || w.isDead()) return resolve();
-            w.once('exit', () => resolve());
-            w.process.kill('SIGTERM');
-          }),
-      ),
-    );
+    await supervisor.stop();
     await admin?.close();
     process.exit(0);
   };

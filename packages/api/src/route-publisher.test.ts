@@ -17,7 +17,13 @@ function setup() {
     logger: silentLogger,
     options: { domain: 'example.test', syncTimeoutMs: 10_000, routerStaleMs: 60_000 },
   });
-  return { clock, store, backends, crashed, publisher };
+  /** A router's poll that acknowledges `version` and returns at once. */
+  const ack = (router: string, version: number) => {
+    const poll = publisher.poll(router, version, 0, new AbortController().signal);
+    clock.advance(0);
+    return poll;
+  };
+  return { clock, store, backends, crashed, publisher, ack };
 }
 
 describe('RoutePublisher', () => {
@@ -75,13 +81,7 @@ describe('RoutePublisher', () => {
   });
 
   it('sync resolves once every live router has acknowledged the new version', async () => {
-    const { clock, store, publisher } = setup();
-    const signal = new AbortController().signal;
-    const ack = (router: string, version: number) => {
-      const poll = publisher.poll(router, version, 0, signal);
-      clock.advance(0);
-      return poll;
-    };
+    const { store, publisher, ack } = setup();
     const v1 = publisher.table().version;
     await ack('r1', v1);
     await ack('r2', v1);
@@ -96,6 +96,22 @@ describe('RoutePublisher', () => {
     await ack('r2', v2);
     await sync;
     expect(synced).toBe(true);
+  });
+
+  it('sync stops waiting for a router that left', async () => {
+    const { store, publisher, ack } = setup();
+    await ack('stays', publisher.table().version);
+    await ack('leaves', publisher.table().version);
+    store.createApp('changed');
+    let synced = false;
+    const sync = publisher.sync().then(() => (synced = true));
+    await ack('stays', publisher.table().version);
+    await Promise.resolve();
+    expect(synced).toBe(false);
+    publisher.forget('leaves');
+    await sync;
+    expect(synced).toBe(true);
+    expect(publisher.routerInfo().map((r) => r.id)).toEqual(['stays']);
   });
 
   it('sync gives up after its timeout when a router never confirms, and ignores stale routers', async () => {

@@ -100,6 +100,11 @@ export class RoutePublisher {
     }
   }
 
+  /** The router process stopped: `sync()` no longer waits for it. */
+  forget(routerId: string): void {
+    if (this.routers.delete(routerId)) for (const wake of [...this.ackWaiters]) wake();
+  }
+
   routerInfo(): RouterInfo[] {
     return [...this.routers.entries()].map(([id, r]) => ({ id, acked: r.acked, lastSeen: new Date(r.lastSeen).toISOString() }));
   }

@@ -239,6 +239,11 @@ export class PaasClient {
     return (await res.body.json()) as RouteTable;
   }
 
+  /** The router process is stopping: deploys need not wait for it to acknowledge tables. */
+  async routerLeave(routerId: string, signal?: AbortSignal): Promise<void> {
+    await this.http.json(`/router/routers/${encodeURIComponent(routerId)}`, { method: 'DELETE', ...(signal ? { signal } : {}) });
+  }
+
   /** A router's access-log lines and metrics since its previous report. */
   async routerReport(report: RouterReport, signal?: AbortSignal): Promise<void> {
     await this.http.json('/router/reports', { method: 'POST', body: report, ...(signal ? { signal } : {}) });

@@ -57,6 +57,8 @@ export class ClientConnection {
   private fresh = true;
   private processing = false;
   private paused = false;
+  /** The router is closing: answer what comes, then close. */
+  private draining = false;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -71,23 +73,28 @@ export class ClientConnection {
     socket.on('drain', () => this.exchange?.clientDrained());
   }
 
-  /** Checks the head, keep-alive and linger timeouts. */
+  /** Checks the head, keep-alive, drain and linger timeouts. */
   tick(now: number): void {
     const o = this.ctx.options;
     const age = now - this.since;
     if (this.state === HEAD && age >= o.headersTimeoutMs) {
       this.refuse('request_timeout');
-    } else if (this.state === IDLE && age >= (this.fresh ? o.headersTimeoutMs : o.keepAliveTimeoutMs)) {
+    } else if (this.state === IDLE && (age >= (this.fresh ? o.headersTimeoutMs : o.keepAliveTimeoutMs) || (this.draining && age >= o.drainIdleMs))) {
       this.socket.destroy();
     } else if (this.state === LINGER && age >= LINGER_MS) {
       this.socket.destroy();
     }
   }
 
-  /** The router is closing: idle connections close now, busy ones after their response. */
+  /**
+   * The router is closing. Closing a kept-alive connection at once would race a request the client
+   * may be sending on it, so: a response whose head is not decided yet announces `Connection: close`;
+   * the next request on a connection whose response already announced keep-alive is answered with
+   * `Connection: close`; a connection idle for `drainIdleMs` is closed (`tick`).
+   */
   shutdown(): void {
-    this.closeAfterResponse = true;
-    if (this.state === IDLE || this.state === HEAD) this.socket.destroy();
+    this.draining = true;
+    if (this.state === ACTIVE && this.exchange !== null && !this.exchange.responseStarted) this.closeAfterResponse = true;
   }
 
   destroy(): void {
@@ -185,6 +192,7 @@ export class ClientConnection {
 
   // ---- socket events ----
 
+
   private onData(chunk: Buffer): void {
     if (this.state === LINGER) return;
     if (this.pending === null) {
@@ -270,6 +278,7 @@ export class ClientConnection {
     }
     this.state = ACTIVE;
     this.fresh = false;
+    if (this.draining) this.closeAfterResponse = true;
     this.bodyFlowing = false;
     this.bodyEnded = false;
     this.body = head.contentLength > 0 || head.chunked ? new RequestBody(head.contentLength, head.chunked) : null;

@@ -100,6 +100,11 @@ export class Exchange implements UpstreamHandler, RequestFacts, AccessRecord, Bo
     this.attempt();
   }
 
+  /** The response head is decided: whether the connection stays open was announced. */
+  get responseStarted(): boolean {
+    return this.output.headWritten;
+  }
+
   /** The response waits for the client to read what was written (backpressure). */
   get waitingForClient(): boolean {
     return this.waitingClientDrain;

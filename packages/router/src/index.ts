@@ -1,4 +1,4 @@
-export type { AccessLogSink, Router, RouterOptions, RouterStats } from './types.js';
+export type { AccessLogSink, ListenTarget, Router, RouterOptions, RouterStats } from './types.js';
 export { createRouter } from './router.js';
 export type { RouterDeps } from './router.js';
 export { DEFAULT_ROUTER_OPTIONS } from './options.js';

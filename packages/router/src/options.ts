@@ -11,6 +11,7 @@ export const DEFAULT_ROUTER_OPTIONS: Readonly<Required<RouterOptions>> = Object.
   maxHeaderBytes: 32 * 1024,
   keepAliveTimeoutMs: 90_000,
   drainTimeoutMs: 30_000,
+  drainIdleMs: 1_000,
   backendPenaltyMs: 5_000,
   maxIdleConnectionsPerBackend: 128,
   backendIdleTimeoutMs: 4_000,

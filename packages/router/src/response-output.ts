@@ -41,6 +41,11 @@ export class ResponseOutput {
     private readonly versionMinor: number,
   ) {}
 
+  /** The head is decided (pending or sent): its `Connection` line can no longer change. */
+  get headWritten(): boolean {
+    return this.headPending || this.headFlushed;
+  }
+
   /** Relays the dyno's `100 Continue` (HTTP/1.1 clients only). */
   continue(): void {
     if (this.versionMinor === 1) this.text += 'HTTP/1.1 100 Continue\r\n\r\n';

@@ -11,7 +11,7 @@ import { AppMetrics } from './metrics.js';
 import { resolveRouterOptions } from './options.js';
 import type { ProxyContext } from './proxy-context.js';
 import { compileTable, type AppEntry, type CompiledTable, type TableProblem } from './route-table.js';
-import type { AccessLogSink, Router, RouterOptions, RouterStats } from './types.js';
+import type { AccessLogSink, ListenTarget, Router, RouterOptions, RouterStats } from './types.js';
 import { openTunnel, type Tunnel } from './websocket.js';
 
 export interface RouterDeps {
@@ -65,12 +65,12 @@ class PaasRouter implements Router, ProxyContext {
     this.current = compileTable(EMPTY_ROUTE_TABLE, new Map(), this.limits, this.metricsFor);
   }
 
-  listen(port: number, host?: string): Promise<number> {
+  listen(target: ListenTarget, host?: string): Promise<number> {
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
-    return this.start(server, port, host);
+    return this.start(server, target, host);
   }
 
-  listenTls(port: number, host?: string): Promise<number> {
+  listenTls(target: ListenTarget, host?: string): Promise<number> {
     const server = createTlsServer({
       // No default certificate: a handshake without a server name, or for a name without a
       // certificate, fails rather than presenting a certificate for another domain.
@@ -88,7 +88,7 @@ class PaasRouter implements Router, ProxyContext {
       this.logger.debug({ err: err.code ?? err.message, servername: (socket as TLSSocket & { servername?: string }).servername }, 'TLS handshake failed');
       socket.destroy();
     });
-    return this.start(server, port, host);
+    return this.start(server, target, host);
   }
 
   async applyTable(table: RouteTable): Promise<void> {
@@ -148,7 +148,7 @@ class PaasRouter implements Router, ProxyContext {
   }
 
   untrack(ex: Exchange): void {
-    if (this.active.delete(ex) && this.active.size === 0 && this.onIdle !== null) this.onIdle();
+    if (this.active.delete(ex) && this.onIdle !== null) this.checkDrained();
   }
 
   log(entry: AppEntry, record: AccessRecord, elapsedMs: number): void {
@@ -162,7 +162,7 @@ class PaasRouter implements Router, ProxyContext {
   }
 
   forgetConnection(conn: ClientConnection): void {
-    this.connections.delete(conn);
+    if (this.connections.delete(conn)) this.checkDrained();
   }
 
   // ---- internals ----
@@ -184,17 +184,19 @@ class PaasRouter implements Router, ProxyContext {
     this.connections.add(new ClientConnection(this, socket, clientInfo(socket)));
   }
 
-  private start(server: Server, port: number, host: string | undefined): Promise<number> {
+  private start(server: Server, target: ListenTarget, host: string | undefined): Promise<number> {
     if (this.closing !== null) return Promise.reject(new Error('the router is closed'));
     this.startSweeper();
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      const listening = () => {
         server.off('error', reject);
         this.servers.push(server);
         const address = server.address();
-        resolve(typeof address === 'object' && address !== null ? address.port : port);
-      });
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      };
+      if (typeof target === 'number') server.listen(target, host, listening);
+      else server.listen({ fd: target.fd }, listening);
     });
   }
 
@@ -235,15 +237,23 @@ class PaasRouter implements Router, ProxyContext {
 
   private async shutdown(): Promise<void> {
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
-    for (const conn of [...this.connections]) conn.shutdown();
-    if (this.active.size > 0) {
+    for (const conn of this.connections) conn.shutdown();
+    if (this.connections.size > 0 || this.active.size > 0) {
+      // Idle connections must close within about `drainIdleMs`, sooner than the sweep looks at them.
+      const tick = setInterval(() => {
+        const now = this.now();
+        for (const conn of this.connections) conn.tick(now);
+      }, clampTick(this.options.drainIdleMs / 4, 250));
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         this.onIdle = resolve;
         timer = setTimeout(resolve, this.options.drainTimeoutMs);
       });
       clearTimeout(timer);
+      clearInterval(tick);
       this.onIdle = null;
+      const left = this.connections.size;
+      if (left > 0) this.logger.warn({ connections: left, inFlight: this.active.size, drainTimeoutMs: this.options.drainTimeoutMs }, 'drain timed out; closing the connections left');
     }
     for (const conn of [...this.connections]) conn.destroy();
     for (const tunnel of [...this.tunnels]) tunnel.close();
@@ -251,6 +261,11 @@ class PaasRouter implements Router, ProxyContext {
     if (this.sweeper !== null) clearInterval(this.sweeper);
     this.sweeper = null;
     await Promise.all(closed);
+  }
+
+  /** Closing, and no connection or request is left. */
+  private checkDrained(): void {
+    if (this.onIdle !== null && this.active.size === 0 && this.connections.size === 0) this.onIdle();
   }
 }
 

@@ -14,8 +14,17 @@ export interface RouterOptions {
   maxHeaderBytes: number;
   /** Idle keep-alive time of client connections. */
   keepAliveTimeoutMs: number;
-  /** Longest wait for requests in flight to removed backends when a new table is applied. */
+  /**
+   * Longest wait for requests in flight to removed backends when a new table is applied, and for open
+   * client connections when the router closes.
+   */
   drainTimeoutMs: number;
+  /**
+   * While the router closes: how long a kept-alive client connection may stay idle before it is closed
+   * (default 1 s). A busy client's next request is still answered, with `Connection: close`; only
+   * connections whose client went quiet are closed, so that closing races no request on the wire.
+   */
+  drainIdleMs?: number;
   /** Backends that refused or timed out are skipped for this long. */
   backendPenaltyMs: number;
   /** Idle keep-alive connections kept per backend (default 128). */
@@ -41,14 +50,20 @@ export interface RouterStats {
 /** One line of the app's router log, already in Heroku's `at=info method=GET ...` format. */
 export type AccessLogSink = (app: string, line: string) => void;
 
+/**
+ * Where to serve: a port to bind, or a listening socket the process inherited (systemd socket
+ * activation, or the router's primary process handing its sockets to workers).
+ */
+export type ListenTarget = number | { fd: number };
+
 export interface Router {
   /** Starts serving HTTP. Resolves with the bound port. */
-  listen(port: number, host?: string): Promise<number>;
+  listen(target: ListenTarget, host?: string): Promise<number>;
   /**
    * Starts serving HTTPS with the table's certificates, chosen by SNI. Handshakes for names without a
    * certificate (or without a name) fail. Resolves with the bound port.
    */
-  listenTls(port: number, host?: string): Promise<number>;
+  listenTls(target: ListenTarget, host?: string): Promise<number>;
   /**
    * Replaces the route table atomically. Resolves once no request is in flight to a backend that the
    * new table no longer lists (or `drainTimeoutMs` passed), so the caller may then stop those dynos.
@@ -60,6 +75,11 @@ export interface Router {
   metrics(): AppRequestMetrics[];
   /** What the router holds right now. */
   stats(): RouterStats;
-  /** Stops accepting connections and waits for requests in flight (up to `drainTimeoutMs`). */
+  /**
+   * Graceful stop: stops accepting connections; every request in flight or still arriving on an open
+   * connection is answered, with `Connection: close` where the response head is not sent yet; idle
+   * connections close after `drainIdleMs`. Resolves once every connection is closed, or after
+   * `drainTimeoutMs` (what is left is then cut).
+   */
   close(): Promise<void>;
 }

@@ -37,6 +37,16 @@ describe('Docker runtime', () => {
     expect(await waiting).toEqual({ exitCode: 3 });
   });
 
+  it('tags an image with another name, and removing that name leaves the image', async () => {
+    const tag = `paas/${RUN}:current`;
+    expect(await runtime.imageExists(tag)).toBe(false);
+    await runtime.tagImage(STACK_IMAGE, tag);
+    expect(await runtime.imageExists(tag)).toBe(true);
+    await runtime.removeImage(tag);
+    expect(await runtime.imageExists(tag)).toBe(false);
+    expect(await runtime.imageExists(STACK_IMAGE)).toBe(true);
+  });
+
   it('runs a container to completion with runContainer, output included', async () => {
     const out: string[] = [];
     const result = await runContainer(runtime, spec('run', 'echo hello; sleep 0.2; exit 4'), {

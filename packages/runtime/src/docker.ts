@@ -202,6 +202,13 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       }
     },
 
+    tagImage: (ref, tag) =>
+      call('tag image', async () => {
+        const at = tag.lastIndexOf(':');
+        const [repo, version] = at > tag.lastIndexOf('/') ? [tag.slice(0, at), tag.slice(at + 1)] : [tag, 'latest'];
+        await docker.getImage(ref).tag({ repo, tag: version });
+      }),
+
     removeImage: (ref) =>
       call('remove image', async () => {
         try {

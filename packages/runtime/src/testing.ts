@@ -237,6 +237,13 @@ export class FakeRuntime implements ContainerRuntime {
     return this.images.has(ref);
   }
 
+  async tagImage(ref: string, tag: string): Promise<void> {
+    this.check();
+    const image = this.images.get(ref);
+    if (image === undefined) throw new PaasError('internal_error', `no such image ${ref}`);
+    this.images.set(tag, { ...image, tags: [...image.tags, tag] });
+  }
+
   async removeImage(ref: string): Promise<void> {
     this.images.delete(ref);
   }

@@ -36,6 +36,8 @@ export interface ContainerRuntime {
   /** Turns a container's filesystem into an image. */
   commitContainer(id: string, options: CommitOptions): Promise<string>;
   imageExists(ref: string): Promise<boolean>;
+  /** Gives an image another `repository:tag` (moved from any image that had it). */
+  tagImage(ref: string, tag: string): Promise<void>;
   removeImage(ref: string): Promise<void>;
   listImages(labels: Record<string, string>): Promise<ImageInfo[]>;
   /**

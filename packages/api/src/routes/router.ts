@@ -29,6 +29,23 @@ export function routerRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
+  /** The router processes that poll, with the table version each serves (drained). */
+  app.get('/router/routers', { config: { admin: true } }, async () => ctx.routes.routerInfo());
+
+  // A router process that stops (a restart or a rolling reload) says so, so that the next deploy does
+  // not wait for its acknowledgement until it is stale.
+  app.delete<{ Params: { router: string } }>(
+    '/router/routers/:router',
+    {
+      config: { admin: true },
+      schema: { params: { type: 'object', required: ['router'], properties: { router: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } } } },
+    },
+    async (request, reply) => {
+      ctx.routes.forget(request.params.router);
+      return reply.status(204).send();
+    },
+  );
+
   const counts = { type: 'array', minItems: 5, maxItems: 5, items: { type: 'integer', minimum: 0 } } as const;
   app.post<{ Body: RouterReport }>(
     '/router/reports',
