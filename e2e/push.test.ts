@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,28 @@ describe('paas push to a live URL', () => {
     apps.push(app);
     const blank = await until('the router to know the new app', () => platform.request(app), (r) => r.status !== 404, 5000);
     expect(blank.status).toBe(503);
+  });
+
+  it('a build cut short by a control-plane crash is marked failed and its container removed at the next start', async () => {
+    const app = appName('e2e-cut');
+    const dir = copyFixture('node-basic');
+    dirs.push(dir);
+    // A build script that outlives the control plane.
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'cut', version: '1.0.0', scripts: { build: 'sleep 600', start: 'node server.js' } }));
+    await platform.paasOk(['apps:create', app], { cwd: dir });
+    apps.push(app);
+    const buildContainers = () =>
+      execFileSync('docker', ['ps', '-aq', '--filter', 'label=paas.kind=build', '--filter', `label=paas.platform=${platform.platformId}`], { encoding: 'utf8' }).trim();
+    const push = platform.paas(['push'], { cwd: dir });
+    await until('the build container to run', async () => buildContainers(), (ids) => ids !== '', 60_000);
+    await platform.killPaasd();
+    expect((await push).code).not.toBe(0);
+    expect(buildContainers()).not.toBe('');
+
+    await platform.startPaasd();
+    expect(buildContainers()).toBe('');
+    const builds = JSON.parse((await platform.paasOk(['builds', '-a', app, '--json'])).stdout) as { status: string }[];
+    expect(builds.map((b) => b.status)).toEqual(['failed']);
   });
 
   it('keeps serving, with the same dynos, while the control plane is killed and started again', async () => {

@@ -18,6 +18,17 @@ export interface ArtifactsDeps {
   staleAfterMs: number;
 }
 
+/**
+ * Build containers of this platform left by a control plane that stopped mid-build: builds run inside
+ * paasd, so at its start none can be in progress. Removed whatever their state (a hung one included).
+ */
+export async function removeInterruptedBuilds(runtime: ContainerRuntime, platformLabels: Record<string, string>, logger: Logger): Promise<number> {
+  const containers = await runtime.listContainers({ ...platformLabels, 'paas.managed': '1', 'paas.kind': 'build' });
+  for (const c of containers) await runtime.removeContainer(c.id, { force: true });
+  if (containers.length > 0) logger.warn({ containers: containers.map((c) => c.name) }, 'removed build containers of interrupted builds');
+  return containers.length;
+}
+
 /** Slugs, images, caches and containers on this machine, for destroy, retention and sweeps. */
 export function createAppArtifacts(deps: ArtifactsDeps): AppArtifacts {
   const { store, runtime, dataDir, logger } = deps;

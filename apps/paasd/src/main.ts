@@ -14,7 +14,7 @@ import { createStore } from '@paas/store';
 import { resolveAdminToken } from './admin-token.js';
 import { rotateSecretKey, secretBox } from './secret-keys.js';
 import { backup, restore } from './backup.js';
-import { createAppArtifacts } from './artifacts.js';
+import { createAppArtifacts, removeInterruptedBuilds } from './artifacts.js';
 import { readConfig, type PaasdConfig } from './config.js';
 import { ConfigError } from './env.js';
 import { ensureStackImage } from './stack.js';
@@ -86,6 +86,8 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
   if (resealed > 0) logger.info({ resealed }, 'sealed secrets with the current key');
   const buildpacksDir = stageBuildpacks(config);
   const npmRegistry = config.npmRegistry ?? (await hostNpmRegistry());
+  /** Labels every container of this platform instance carries (engines may be shared). */
+  const platformLabels = { 'paas.platform': config.platformId };
   const compiler = createSlugCompiler({
     runtime,
     logger: logger.child({ component: 'slug-compiler' }),
@@ -96,6 +98,7 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
       network: config.buildNetwork,
       ...(npmRegistry ? { npmRegistry } : {}),
       ...(config.caBundle ? { caBundlePath: config.caBundle } : {}),
+      labels: platformLabels,
       limits: {
         maxExtractedBytes: config.maxExtractedBytes,
         maxFiles: config.maxSourceFiles,
@@ -154,7 +157,7 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
       store,
       runtime,
       dataDir: config.dataDir,
-      platformLabels: { 'paas.platform': config.platformId },
+      platformLabels,
       clock: systemClock,
       logger,
       staleAfterMs: 3600_000,
@@ -195,6 +198,7 @@ async function serve(config: Readonly<PaasdConfig>, logger: Logger): Promise<voi
   });
   await collector.start();
   await dynos.start();
+  await removeInterruptedBuilds(runtime, platformLabels, logger);
   await plane.restore();
   // Lines of apps destroyed while their last output was still arriving.
   logs.prune(new Set(store.listApps().map((a) => a.id)));

@@ -23,8 +23,8 @@ export interface BuildContainerInput {
 }
 
 /** Labels that find a build's containers again, to remove them whatever happened. */
-export function buildLabels(app: { id: string }, buildId: string): Record<string, string> {
-  return { 'paas.managed': '1', 'paas.kind': 'build', 'paas.app_id': app.id, 'paas.build_id': buildId };
+export function buildLabels(app: { id: string }, buildId: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return { ...extra, 'paas.managed': '1', 'paas.kind': 'build', 'paas.app_id': app.id, 'paas.build_id': buildId };
 }
 
 /**
@@ -55,7 +55,7 @@ export function buildContainerSpec(input: BuildContainerInput): ContainerSpec {
     image: options.stackImage,
     cmd: ['bash', join('/buildpacks', DRIVER_SCRIPT)],
     env,
-    labels: buildLabels(input.app, input.buildId),
+    labels: buildLabels(input.app, input.buildId, options.labels),
     user: `${DYNO_UID}:${DYNO_GID}`,
     workingDir: '/app',
     network: options.network,

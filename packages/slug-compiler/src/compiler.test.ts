@@ -104,7 +104,7 @@ describe('compile', () => {
       stderr: 'a warning\n',
       files: { 'built.txt': 'made by the build' },
     }));
-    const compiler = compilerWith({ npmRegistry: 'https://registry.example.test/', caBundlePath: '/host/ca.crt' });
+    const compiler = compilerWith({ npmRegistry: 'https://registry.example.test/', caBundlePath: '/host/ca.crt', labels: { 'paas.platform': 'p1' } });
     const source = await sourceOf({ 'package.json': '{}', Procfile: 'worker: node worker.js\n' });
     const lines: string[] = [];
 
@@ -125,7 +125,7 @@ describe('compile', () => {
       memoryBytes: DEFAULT_BUILD_LIMITS.memoryBytes,
       nanoCpus: DEFAULT_BUILD_LIMITS.nanoCpus,
       pidsLimit: DEFAULT_BUILD_LIMITS.pidsLimit,
-      labels: { 'paas.managed': '1', 'paas.kind': 'build', 'paas.app_id': 'app-1' },
+      labels: { 'paas.managed': '1', 'paas.kind': 'build', 'paas.app_id': 'app-1', 'paas.platform': 'p1' },
       env: {
         STACK: 'paas-bookworm',
         HOME: '/app',

@@ -49,7 +49,7 @@ export function createSlugCompiler(deps: SlugCompilerDeps): SlugCompiler {
     } catch (err) {
       throw new PaasError('internal_error', `Slug ${checksum} of ${app.name} is missing from the slug store`, { cause: err });
     }
-    return createSlugImage(runtime, { stackImage: options.stackImage, slugPath: path, checksum, app });
+    return createSlugImage(runtime, { stackImage: options.stackImage, slugPath: path, checksum, app, ...(options.labels ? { labels: options.labels } : {}) });
   };
 
   const build = async (request: CompileRequest, paths: BuildPaths, cache: string, output: BuildOutput, log: Logger): Promise<CompiledSlug> => {

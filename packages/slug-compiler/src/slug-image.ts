@@ -11,6 +11,8 @@ export interface SlugImageSource {
   /** `SHA256:<hex>`. */
   checksum: string;
   app: { id: string; name: string };
+  /** Extra labels of the container that makes the image. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** `paas-slug/<app>:<first 12 hex digits>`: one image per app and slug content. */
@@ -29,7 +31,7 @@ export async function createSlugImage(runtime: ContainerRuntime, source: SlugIma
     image: source.stackImage,
     cmd: ['/bin/bash'],
     env: {},
-    labels: { 'paas.managed': '1', 'paas.kind': 'build', 'paas.app_id': source.app.id },
+    labels: { ...source.labels, 'paas.managed': '1', 'paas.kind': 'build', 'paas.app_id': source.app.id },
     user: 'dyno',
     workingDir: '/app',
   });

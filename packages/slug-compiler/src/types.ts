@@ -34,6 +34,11 @@ export interface SlugCompilerOptions {
   npmRegistry?: string;
   /** CA bundle on the host mounted into builds for TLS to the registry. */
   caBundlePath?: string;
+  /**
+   * Extra labels of every container a build creates (e.g. the platform's id), so the platform finds
+   * its own leftovers after a crash, and only its own when engines are shared.
+   */
+  labels?: Readonly<Record<string, string>>;
 }
 
 export interface CompileRequest {
