@@ -13,7 +13,7 @@
 // BENCH_CPU_PROF (a directory: the router writes a V8 CPU profile there when it stops), BENCH_TARGETS
 // (e.g. `router` to profile the router alone; default `direct,router,nginx`).
 import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,9 @@ interface Run {
   errors: number;
   /** CPU time of the proxy's processes per request, in µs (less sensitive to other load than req/s). */
   cpuUs: number;
+  /** The user-space and kernel parts of `cpuUs`. */
+  userUs: number;
+  sysUs: number;
 }
 
 async function main(): Promise<void> {
@@ -101,10 +104,10 @@ async function main(): Promise<void> {
     const errors = names.flatMap((n) => [...many[n], ...one[n]].filter((r) => r.errors > 0).map(() => n));
     console.log(`\nRouter benchmark: ${ROUNDS} interleaved rounds, ${SECONDS} s runs, wrk -t1 on core 0, proxy + backend on core 1`);
     console.log(`\n${CONNECTIONS} keep-alive connections`);
-    console.log('target  |   req/s | p50 ms | p99 ms | CPU µs/req (proxy; backend for direct)');
+    console.log('target  |   req/s | p50 ms | p99 ms | CPU µs/req (user + sys) of the proxy; of the backend for direct');
     for (const n of names) {
       console.log(
-        `${n.padEnd(7)} | ${m(many[n], 'rps').toFixed(0).padStart(7)} | ${m(many[n], 'p50').toFixed(2).padStart(6)} | ${m(many[n], 'p99').toFixed(2).padStart(6)} | ${m(many[n], 'cpuUs').toFixed(1).padStart(6)}`,
+        `${n.padEnd(7)} | ${m(many[n], 'rps').toFixed(0).padStart(7)} | ${m(many[n], 'p50').toFixed(2).padStart(6)} | ${m(many[n], 'p99').toFixed(2).padStart(6)} | ${m(many[n], 'cpuUs').toFixed(1).padStart(6)} (${m(many[n], 'userUs').toFixed(1)} + ${m(many[n], 'sysUs').toFixed(1)})`,
       );
     }
     console.log(`router/nginx  req/s ratio: ${(m(many.router, 'rps') / m(many.nginx, 'rps')).toFixed(2)} (target >= 0.70)`);
@@ -307,13 +310,16 @@ http {
 
 /**
  * Runs wrk (asynchronously: the stub control plane in this process keeps answering) against `port`,
- * measuring the CPU time of process `pid` and its children meanwhile; latencies in ms.
+ * measuring the CPU time of process `pid` and its descendants meanwhile; latencies in ms.
  */
 async function wrk(port: number, pid: number, connections: number, seconds: number): Promise<Run> {
   const [cmd, args] = pinned(0, 'wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/`]);
-  const cpuBefore = cpuMs(pid);
+  const cpuBefore = cpuTicks(pid);
   const { stdout: out } = await promisify(execFile)(cmd, args, { encoding: 'utf8' });
-  const cpu = cpuMs(pid) - cpuBefore;
+  const cpuAfter = cpuTicks(pid);
+  // Clock ticks are 10 ms on Linux (USER_HZ 100).
+  const userMs = (cpuAfter.user - cpuBefore.user) * 10;
+  const sysMs = (cpuAfter.sys - cpuBefore.sys) * 10;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const latency = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(out));
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
@@ -321,22 +327,50 @@ async function wrk(port: number, pid: number, connections: number, seconds: numb
   const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   if (!Number.isFinite(rps)) throw new Error(`cannot read wrk's output:\n${out}`);
-  return { rps, p50: latency('50'), p90: latency('90'), p99: latency('99'), errors, cpuUs: (cpu * 1000) / requests };
+  const perRequest = (ms: number) => (ms * 1000) / requests;
+  return { rps, p50: latency('50'), p90: latency('90'), p99: latency('99'), errors, cpuUs: perRequest(userMs + sysMs), userUs: perRequest(userMs), sysUs: perRequest(sysMs) };
 }
 
-/** User + system CPU time of a process and its children (nginx's workers), in ms, from /proc. */
-function cpuMs(pid: number): number {
+/**
+ * User and system CPU time, in clock ticks, of a process and all its descendants (nginx's workers, a
+ * router's cluster workers), from /proc. Each process counts with the children it has reaped, so a
+ * descendant that exits between two readings still counts once.
+ */
+function cpuTicks(pid: number): { user: number; sys: number } {
+  const total = { user: 0, sys: 0 };
+  const visit = (p: number): boolean => {
+    let fields: string[];
+    try {
+      fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    } catch {
+      return false; // exited meanwhile
+    }
+    // utime, stime, cutime, cstime (fields 14 to 17 of stat).
+    total.user += Number(fields[11]) + Number(fields[13]);
+    total.sys += Number(fields[12]) + Number(fields[14]);
+    for (const child of childrenOf(p)) visit(child);
+    return true;
+  };
+  return visit(pid) ? total : { user: NaN, sys: NaN };
+}
+
+/** The child processes of a process: those of each of its threads. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[];
   try {
-    const ticks = (p: number) => {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(fields[11]) + Number(fields[12]);
-    };
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    // Clock ticks are 10 ms on Linux (USER_HZ 100).
-    return [pid, ...children].reduce((sum, p) => sum + ticks(p), 0) * 10;
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return NaN;
+    return out;
   }
+  for (const task of tasks) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/)) if (c !== '') out.push(Number(c));
+    } catch {
+      // the thread exited meanwhile
+    }
+  }
+  return out;
 }
 
 function toMs(m: RegExpExecArray | null): number {

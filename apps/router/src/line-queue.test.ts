@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatAccessLine, type AccessRecord } from '@paas/router';
 import { LineQueue } from './line-queue.js';
 
 const lines = (q: LineQueue) => {
@@ -36,5 +37,43 @@ describe('LineQueue', () => {
     const texts = Array.from({ length: 600 }, (_, i) => `${i} ${'x'.repeat(400)}`);
     for (const l of texts) q.push('a', 0, l);
     expect(lines(q).map((l) => (l as { line: string }).line)).toEqual(texts);
+  });
+
+  it('encodes records as the lines formatAccessLine writes', () => {
+    const record: AccessRecord = {
+      method: 'GET',
+      path: '/caf\xe9?q="1"',
+      hostHeader: 'myapp.localhost',
+      requestId: 'abc',
+      forwardedFor: '127.0.0.1',
+      dyno: 'web.1',
+      connectMs: 1,
+      serviceMs: 5,
+      status: 200,
+      bytes: 1234,
+      protocol: 'http',
+      code: undefined,
+    };
+    const q = new LineQueue(10, 10_000);
+    expect(q.pushRecord('my-app', 1.0005, record)).toBe(true);
+    expect(q.push('my-app', 2, formatAccessLine(record))).toBe(true);
+    expect(q.pushRecord('b', 3.25, { ...record, code: 'H12', status: 503 })).toBe(true);
+    expect(lines(q)).toEqual([
+      { app: 'my-app', time: 1, line: formatAccessLine(record) },
+      { app: 'my-app', time: 2, line: formatAccessLine(record) },
+      { app: 'b', time: 3.25, line: formatAccessLine({ ...record, code: 'H12', status: 503 }) },
+    ]);
+  });
+
+  it('hands out its filled buffer and goes on in another, so a taken report stays intact until the next take', () => {
+    const q = new LineQueue(100, 100_000);
+    q.push('a', 1, 'first');
+    const taken = q.take();
+    const copy = Buffer.from(taken.json);
+    for (let i = 0; i < 50; i++) q.push('a', 2, `second ${i}`);
+    expect(taken.json.equals(copy)).toBe(true);
+    expect(lines(q)).toHaveLength(50);
+    // An empty take changes nothing.
+    expect(q.take()).toEqual({ json: Buffer.alloc(0), count: 0 });
   });
 });

@@ -1,6 +1,7 @@
 import type { AppRequestMetrics, Logger, RouterReport } from '@paas/core';
 import { FakeClock } from '@paas/core/testing';
 import { describe, expect, it } from 'vitest';
+import { formatAccessLine, type AccessRecord } from '@paas/router';
 import { createReporter, diffMetrics, type ReporterDeps } from './reporter.js';
 
 /** A control plane whose answers the test decides: accepted, refused, or held. */
@@ -138,6 +139,60 @@ describe('createReporter', () => {
     s.reporter.accessLog('a', 'l6');
     await s.advance(1000);
     expect(s.target.reports.at(-1)!.lines.map((l) => l.line)).toEqual(['l6']);
+  });
+
+  it('takes records from the router and encodes their lines', async () => {
+    const s = setup();
+    s.reporter.start();
+    const record: AccessRecord = {
+      method: 'GET',
+      path: '/a"b',
+      hostHeader: 'a.localhost',
+      requestId: 'id',
+      forwardedFor: '127.0.0.1',
+      dyno: 'web.1',
+      connectMs: 0,
+      serviceMs: 3,
+      status: 200,
+      bytes: 5,
+      protocol: 'http',
+      code: undefined,
+    };
+    s.reporter.accessLog.record('a', record);
+    s.reporter.accessLog('b', 'a line');
+    await s.advance(1000);
+    expect(s.target.reports[0]!.lines).toEqual([
+      { app: 'a', time: 1000, line: formatAccessLine(record) },
+      { app: 'b', time: 1001, line: 'a line' },
+    ]);
+  });
+
+  it('keeps the bytes of a report in flight while lines go on arriving, and of a failed one for the retry', async () => {
+    const s = setup();
+    const kept: Uint8Array[] = [];
+    let fail = false;
+    const release: (() => void)[] = [];
+    s.target.routerReportJson = (json: Uint8Array) => {
+      kept.push(json);
+      return new Promise<void>((resolve, reject) => release.push(() => (fail ? reject(new Error('down')) : resolve())));
+    };
+    const parsed = (json: Uint8Array) => (JSON.parse(Buffer.from(json).toString('utf8')) as RouterReport).lines.map((l) => l.line);
+    s.reporter.start();
+    s.reporter.accessLog('a', 'one');
+    await s.advance(1000);
+    for (let i = 0; i < 100; i++) s.reporter.accessLog('a', `two ${i}`);
+    expect(parsed(kept[0]!)).toEqual(['one']);
+    fail = true;
+    release.shift()!();
+    await s.advance(0);
+    for (let i = 0; i < 100; i++) s.reporter.accessLog('a', `three ${i}`);
+    await s.advance(2000);
+    expect(kept).toHaveLength(2);
+    expect(parsed(kept[1]!)).toEqual(['one', ...Array.from({ length: 100 }, (_, i) => `two ${i}`), ...Array.from({ length: 100 }, (_, i) => `three ${i}`)]);
+    fail = false;
+    release.shift()!();
+    await s.advance(0);
+    expect(s.reporter.stats()).toEqual({ pending: 0, dropped: 0, failures: 0 });
   });
 
   it('reports early when half the bound is pending', async () => {

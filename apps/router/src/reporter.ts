@@ -1,5 +1,5 @@
 import type { AppRequestMetrics, Clock, Logger, TimerHandle } from '@paas/core';
-import type { AccessLogSink } from '@paas/router';
+import type { AccessRecord, RecordingAccessLogSink } from '@paas/router';
 import { LineQueue } from './line-queue.js';
 
 /** The one call of the control API the reporter needs (`PaasClient.routerReportJson`). */
@@ -48,8 +48,11 @@ export interface ReporterStats {
 }
 
 export interface Reporter {
-  /** The router's access-log sink: queues the line, never blocks, drops (and counts) beyond the bound. */
-  readonly accessLog: AccessLogSink;
+  /**
+   * The router's access-log sink: queues the line, never blocks, drops (and counts) beyond the bound.
+   * Its `record` entry takes the router's records, whose lines are never built as strings.
+   */
+  readonly accessLog: RecordingAccessLogSink;
   start(): void;
   /** Stops the schedule and makes one last attempt to send what is pending. */
   stop(): Promise<void>;
@@ -89,8 +92,9 @@ export function createReporter(deps: ReporterDeps): Reporter {
   let running = false;
   let early = false;
 
-  const accessLog: AccessLogSink = (app, line) => {
-    if (queue.length + (unacked?.count ?? 0) >= maxLines || !queue.push(app, lineTime(), line)) {
+  /** After a line was queued (`kept`) or not. */
+  const queued = (kept: boolean): void => {
+    if (!kept) {
       dropped++;
     } else if (timer !== null && !early && failures === 0 && queue.length >= earlyLines) {
       // Busy: report now rather than drop lines before the next tick.
@@ -99,6 +103,13 @@ export function createReporter(deps: ReporterDeps): Reporter {
       timer = clock.setTimeout(fire, 0);
     }
   };
+  const accessLog: RecordingAccessLogSink = Object.assign(
+    (app: string, line: string) => queued(queue.length + (unacked?.count ?? 0) < maxLines && queue.push(app, lineTime(), line)),
+    {
+      // The router hands over records: their lines are encoded straight into the queue.
+      record: (app: string, record: AccessRecord) => queued(queue.length + (unacked?.count ?? 0) < maxLines && queue.pushRecord(app, lineTime(), record)),
+    },
+  );
 
   async function send(): Promise<void> {
     const snapshot = deps.metrics();
@@ -125,7 +136,9 @@ export function createReporter(deps: ReporterDeps): Reporter {
       if (failures > 0) logger.info({ failures }, 'control plane accepts reports again');
       failures = 0;
     } catch (err) {
-      // `unacked` keeps the lines for the next attempt, in order; the bound counts them.
+      // `unacked` keeps the lines for the next attempt, in order; the bound counts them. A copy: the
+      // queue reuses its buffers.
+      if (lines.count > 0 && unacked === lines) unacked = { json: Buffer.from(lines.json), count: lines.count };
       if (failures === 0) logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not send the router report; retrying');
       failures++;
     } finally {

@@ -4,6 +4,7 @@ import { formatRouterPage, pageStatus, type RouterPage } from './error-pages.js'
 import { Exchange } from './exchange.js';
 import type { ClientInfo } from './headers.js';
 import type { ProxyContext } from './proxy-context.js';
+import { isShared, READ_BUFFER, readShared } from './read-buffer.js';
 import { RequestBody, type BodySink } from './request-body.js';
 import { checkPartialHead, parseRequestHead } from './request-parser.js';
 
@@ -66,7 +67,7 @@ export class ClientConnection {
     readonly info: ClientInfo,
   ) {
     this.since = ctx.now();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!readShared(socket, (n) => this.onRead(n))) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('close', () => this.onClose());
     socket.on('error', noop);
@@ -192,6 +193,13 @@ export class ClientConnection {
 
   // ---- socket events ----
 
+  /** A read into the shared buffer: handled as a chunk, then what is kept of it is copied. */
+  private onRead(n: number): boolean {
+    this.onData(READ_BUFFER.subarray(0, n));
+    const pending = this.pending;
+    if (pending !== null && isShared(pending)) this.pending = Buffer.from(pending);
+    return true;
+  }
 
   private onData(chunk: Buffer): void {
     if (this.state === LINGER) return;

@@ -36,46 +36,44 @@ export const H_DATE = 12;
 export function headerKind(name: string): number {
   switch (name.length) {
     case 2:
-      return name.toLowerCase() === 'te' ? H_HOP : H_OTHER;
+      return isFieldName(name, 'te') ? H_HOP : H_OTHER;
     case 3:
-      return name.toLowerCase() === 'via' ? H_VIA : H_OTHER;
-    case 4: {
-      const l = name.toLowerCase();
-      return l === 'host' ? H_HOST : l === 'date' ? H_DATE : H_OTHER;
-    }
+      return isFieldName(name, 'via') ? H_VIA : H_OTHER;
+    case 4:
+      return isFieldName(name, 'host') ? H_HOST : isFieldName(name, 'date') ? H_DATE : H_OTHER;
     case 6:
-      return name.toLowerCase() === 'expect' ? H_EXPECT : H_OTHER;
-    case 7: {
-      const l = name.toLowerCase();
-      return l === 'upgrade' ? H_UPGRADE : l === 'trailer' ? H_HOP : H_OTHER;
-    }
-    case 10: {
-      const l = name.toLowerCase();
-      return l === 'connection' ? H_CONNECTION : l === 'keep-alive' ? H_HOP : H_OTHER;
-    }
+      return isFieldName(name, 'expect') ? H_EXPECT : H_OTHER;
+    case 7:
+      return isFieldName(name, 'upgrade') ? H_UPGRADE : isFieldName(name, 'trailer') ? H_HOP : H_OTHER;
+    case 10:
+      return isFieldName(name, 'connection') ? H_CONNECTION : isFieldName(name, 'keep-alive') ? H_HOP : H_OTHER;
     case 12:
-      return name.toLowerCase() === 'x-request-id' ? H_REQUEST_ID : H_OTHER;
+      return isFieldName(name, 'x-request-id') ? H_REQUEST_ID : H_OTHER;
     case 14:
-      return name.toLowerCase() === 'content-length' ? H_CONTENT_LENGTH : H_OTHER;
-    case 15: {
-      const l = name.toLowerCase();
-      return l === 'x-forwarded-for' ? H_FORWARDED_FOR : l === 'x-request-start' ? H_ROUTER_SET : H_OTHER;
-    }
-    case 16: {
-      const l = name.toLowerCase();
-      return l === 'proxy-connection' ? H_HOP : l === 'x-forwarded-port' ? H_ROUTER_SET : H_OTHER;
-    }
-    case 17: {
-      const l = name.toLowerCase();
-      return l === 'transfer-encoding' ? H_TRANSFER_ENCODING : l === 'x-forwarded-proto' ? H_ROUTER_SET : H_OTHER;
-    }
+      return isFieldName(name, 'content-length') ? H_CONTENT_LENGTH : H_OTHER;
+    case 15:
+      return isFieldName(name, 'x-forwarded-for') ? H_FORWARDED_FOR : isFieldName(name, 'x-request-start') ? H_ROUTER_SET : H_OTHER;
+    case 16:
+      return isFieldName(name, 'proxy-connection') ? H_HOP : isFieldName(name, 'x-forwarded-port') ? H_ROUTER_SET : H_OTHER;
+    case 17:
+      return isFieldName(name, 'transfer-encoding') ? H_TRANSFER_ENCODING : isFieldName(name, 'x-forwarded-proto') ? H_ROUTER_SET : H_OTHER;
     case 18:
-      return name.toLowerCase() === 'proxy-authenticate' ? H_HOP : H_OTHER;
+      return isFieldName(name, 'proxy-authenticate') ? H_HOP : H_OTHER;
     case 19:
-      return name.toLowerCase() === 'proxy-authorization' ? H_HOP : H_OTHER;
+      return isFieldName(name, 'proxy-authorization') ? H_HOP : H_OTHER;
     default:
       return H_OTHER;
   }
+}
+
+/**
+ * Whether a header name (a token) of the same length as `lower` (lower-case letters and `-`) is it, in any case,
+ * without making a lower-case copy. Setting bit 0x20 turns upper-case letters into lower case and maps
+ * no other character of a field name (a token) onto a letter or `-`.
+ */
+export function isFieldName(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((name.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
 }
 
 /** The client connection as the router forwards it. */

@@ -4,5 +4,5 @@ export type { RouterDeps } from './router.js';
 export { DEFAULT_ROUTER_OPTIONS } from './options.js';
 export { ROUTER_ERRORS } from './error-codes.js';
 export type { RouterErrorCode } from './error-codes.js';
-export { formatAccessLine } from './access-log.js';
-export type { AccessRecord } from './access-log.js';
+export { accessLineBound, formatAccessLine, writeAccessLineJson, writeAscii, writeJsonText } from './access-log.js';
+export type { AccessRecord, RecordingAccessLogSink } from './access-log.js';

@@ -3,6 +3,8 @@
  * to the client as text (a malformed head is H17).
  */
 
+import { isFieldName } from './headers.js';
+
 /** A response head as the dyno sent it. */
 export interface ResponseHead {
   statusCode: number;
@@ -75,21 +77,20 @@ export function parseHead(text: string): ParsedHead | string {
     // Only the fields that decide framing and reuse are interpreted here.
     const n = name.length;
     if (n !== 10 && n !== 14 && n !== 17) continue;
-    const lower = name.toLowerCase();
-    if (lower === 'content-length') {
+    if (n === 14 && isFieldName(name, 'content-length')) {
       const cl = parseContentLength(value);
       if (cl < 0 || (contentLength >= 0 && cl !== contentLength)) return 'invalid content-length';
       contentLength = cl;
-    } else if (lower === 'transfer-encoding') {
+    } else if (n === 17 && isFieldName(name, 'transfer-encoding')) {
       transferEncoding = transferEncoding === null ? value : `${transferEncoding}, ${value}`;
-    } else if (lower === 'connection') {
+    } else if (n === 10 && isFieldName(name, 'connection')) {
       for (const raw of value.split(',')) {
         const token = raw.trim().toLowerCase();
         if (token === 'close') sawClose = true;
         else if (token === 'keep-alive') sawKeepAlive = true;
         else if (token !== 'upgrade' && token !== '') (connectionTokens ??= []).push(token);
       }
-    } else if (lower === 'keep-alive') {
+    } else if (n === 10 && isFieldName(name, 'keep-alive')) {
       const at = value.indexOf('timeout=');
       if (at !== -1) keepAliveHintMs = (Number.parseInt(value.slice(at + 8), 10) || 0) * 1000;
     }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { app, parseLine, startBackend, startRouter, table, waitFor, type TestRouter } from './test-support.js';
@@ -64,7 +64,9 @@ describe('router: streaming', () => {
       req.on('end', () => res.end(`${bytes} ${hash.digest('hex')}`));
     });
     const total = 64 * 1024 * 1024;
-    const chunk = Buffer.alloc(256 * 1024, 7);
+    // Varied bytes: a piece of the body that the router kept as a view of its read buffer, rather
+    // than copied, would arrive overwritten by later reads.
+    const chunk = randomBytes(256 * 1024 + 13);
     const expected = createHash('sha256');
     let written = 0;
     let blocked = false;
@@ -102,7 +104,7 @@ describe('router: streaming', () => {
     expect(blocked).toBe(true);
     expect(written).toBeLessThan(total / 2);
     resumeBackend!();
-    expect(await answer).toBe(`${total} ${expected.digest('hex')}`);
+    expect(await answer).toBe(`${written} ${expected.digest('hex')}`);
   });
 
   it('streams a large chunked download intact', async () => {

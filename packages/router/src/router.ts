@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { EMPTY_ROUTE_TABLE, type AppRequestMetrics, type Logger, type RouteTable } from '@paas/core';
-import { formatAccessLine, type AccessRecord } from './access-log.js';
+import { formatAccessLine, type AccessRecord, type RecordingAccessLogSink } from './access-log.js';
 import type { Backend, PoolLimits } from './backend.js';
 import { ClientConnection, clientInfo } from './client-connection.js';
 import { keepAliveLine } from './client-response.js';
@@ -17,7 +17,10 @@ import { openTunnel, type Tunnel } from './websocket.js';
 export interface RouterDeps {
   options: RouterOptions;
   logger: Logger;
-  /** Receives one line per routed request; lines are not formatted when absent. */
+  /**
+   * Receives one line per routed request; lines are not formatted when absent. A sink with a `record`
+   * entry (`RecordingAccessLogSink`) is given the request's record instead and encodes the line itself.
+   */
   accessLog?: AccessLogSink;
   /** Milliseconds since the epoch (X-Request-Start, timeouts, log timings). */
   now?: () => number;
@@ -39,6 +42,8 @@ class PaasRouter implements Router, ProxyContext {
   readonly random: () => number;
   readonly keepAliveLine: string;
   private readonly accessLog: AccessLogSink | undefined;
+  /** The sink's record entry, when it has one: the line is then never built as a string. */
+  private readonly accessRecord: ((app: string, record: AccessRecord) => void) | undefined;
   private readonly limits: PoolLimits;
   private current: CompiledTable;
   private readonly servers: Server[] = [];
@@ -57,6 +62,8 @@ class PaasRouter implements Router, ProxyContext {
     this.options = resolveRouterOptions(deps.options);
     this.logger = deps.logger;
     this.accessLog = deps.accessLog;
+    const record = (deps.accessLog as Partial<RecordingAccessLogSink> | undefined)?.record;
+    this.accessRecord = typeof record === 'function' ? record : undefined;
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.keepAliveLine = keepAliveLine(this.options.keepAliveTimeoutMs);
@@ -153,7 +160,8 @@ class PaasRouter implements Router, ProxyContext {
 
   log(entry: AppEntry, record: AccessRecord, elapsedMs: number): void {
     entry.metrics.record(record.status, record.serviceMs >= 0 ? record.serviceMs : elapsedMs);
-    if (this.accessLog !== undefined) this.accessLog(entry.app, formatAccessLine(record));
+    if (this.accessRecord !== undefined) this.accessRecord(entry.app, record);
+    else if (this.accessLog !== undefined) this.accessLog(entry.app, formatAccessLine(record));
   }
 
   tunnel(client: Socket, upstream: UpstreamConnection, responseHead: string, fromDyno: Buffer, fromClient: Buffer): void {

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { owned, READ_BUFFER, sharedReads } from './read-buffer.js';
 import { ResponseParser, type ResponseHead, type ResponseSink } from './response-parser.js';
 
 /** Why a connection to a dyno failed before its response was complete. */
@@ -33,13 +34,6 @@ export interface ConnectionOwner {
 }
 
 /**
- * What every dyno socket reads into. Reads are handled one at a time and to the end before the next
- * one, so one buffer serves all of them; whatever must outlive a read (bytes queued for a slow client,
- * a partial head) is copied. This spares an allocation and the stream machinery per read.
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
-/**
  * One keep-alive TCP connection to a dyno. Listeners are attached once per connection, not per request;
  * the request in progress is `handler`. Bytes read are views of a shared buffer, valid during the call.
  */
@@ -67,13 +61,11 @@ export class UpstreamConnection implements ResponseSink {
       noDelay: true,
       keepAlive: true,
       keepAliveInitialDelay: 60_000,
-      onread: {
-        buffer: READ_BUFFER,
-        callback: (n: number) => {
-          this.onData(READ_BUFFER.subarray(0, n));
-          return true;
-        },
-      },
+      // Dyno sockets read into the router's shared buffer (see read-buffer.ts).
+      onread: sharedReads((n: number) => {
+        this.onData(READ_BUFFER.subarray(0, n));
+        return true;
+      }),
     });
     this.socket = socket;
     socket.on('connect', () => this.onConnect());
@@ -98,8 +90,12 @@ export class UpstreamConnection implements ResponseSink {
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
 
-  /** A piece of the request body, as one chunk when the router re-frames the body. */
-  writeBody(piece: Buffer, chunked: boolean): boolean {
+  /**
+   * A piece of the request body, as one chunk when the router re-frames the body. Pieces read into the
+   * shared buffer are copied: the socket may keep them queued.
+   */
+  writeBody(body: Buffer, chunked: boolean): boolean {
+    const piece = owned(body);
     if (!chunked) return this.socket.write(piece);
     // One writev: size line, data, CRLF.
     const socket = this.socket;

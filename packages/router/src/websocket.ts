@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { READ_BUFFER, replaceReadCallback } from './read-buffer.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 
 export interface Tunnel {
@@ -46,6 +47,16 @@ export function openTunnel(
   client.on('drain', () => upstream.resume());
   upstream.on('end', () => client.end());
   upstream.resume();
-  client.pipe(upstream);
+  // Client to dyno: by hand too when the client socket reads into the shared buffer, else by pipe.
+  const toDyno = (n: number): boolean => {
+    if (!upstream.write(Buffer.from(READ_BUFFER.subarray(0, n)))) client.pause();
+    return true;
+  };
+  if (replaceReadCallback(client, toDyno)) {
+    upstream.on('drain', () => client.resume());
+    client.on('end', () => upstream.end());
+  } else {
+    client.pipe(upstream);
+  }
   return tunnel;
 }
