@@ -10,14 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { pino } from 'pino';
-import { createClient } from '@paas/client';
 import { systemClock, type AppRequestMetrics, type Logger } from '@paas/core';
 import { createRouter, type AccessLogSink, type Router } from '@paas/router';
 import { startAdminServer } from './admin-server.js';
 import { loadRouterConfig, type RouterConfig } from './config.js';
+import { startControlLink, type ControlLink } from './control-link.js';
 import { createReporter, type Reporter } from './reporter.js';
 import { decodePlan, encodePlan, planListen, type ListenPlan } from './listen-sockets.js';
-import { createRouteWatcher } from './route-watcher.js';
 import { Supervisor } from './supervisor.js';
 import { createFileTableStore } from './table-store.js';
 import { WorkerMetrics } from './worker-metrics.js';
@@ -52,11 +51,12 @@ async function main(): Promise<void> {
 /** One worker: a router serving the primary's sockets, fed by the control plane. */
 async function runWorker(config: RouterConfig, logger: Logger): Promise<void> {
   const plan = decodePlan(process.env.PAAS_ROUTER_LISTEN_PLAN ?? encodePlan({ http: config.port, https: config.tlsPort, activated: false }));
-  const client = createClient({ apiUrl: config.apiUrl, token: config.apiToken, userAgent: `paas-router/${VERSION}` });
   const routerId = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   let router: Router | undefined;
+  let link: ControlLink | undefined;
   const reporter: Reporter = createReporter({
-    target: client,
+    // The link starts before the reporter does.
+    target: { routerReportJson: (json, signal) => link!.target.routerReportJson(json, signal) },
     routerId,
     metrics: () => router?.metrics() ?? [],
     clock: systemClock,
@@ -95,29 +95,34 @@ async function runWorker(config: RouterConfig, logger: Logger): Promise<void> {
     logger.error({ err: (err as Error).message, port: config.port, tlsPort: config.tlsPort, host: config.host }, 'cannot listen');
     process.exit(1);
   }
+  link = startControlLink({
+    threadUrl: new URL('./control-link-thread.js', import.meta.url),
+    settings: { apiUrl: config.apiUrl, apiToken: config.apiToken, userAgent: `paas-router/${VERSION}`, routerId, since: r.table().version, tablePath: config.tablePath },
+    applyTable: (table) => r.applyTable(table),
+    logger,
+    onFailure: (err) => {
+      // Without the link the worker would serve a table that never changes: the primary replaces it.
+      logger.error({ err: err.message }, 'lost the link to the control plane; this worker exits');
+      process.exit(1);
+    },
+  });
   reporter.start();
   const status = (): WorkerMessage => ({ type: 'paas-router-status', metrics: r.metrics(), tableVersion: r.table().version });
   process.send?.({ type: 'paas-router-ready' } satisfies WorkerMessage);
   const statusTimer = setInterval(() => process.send?.(status()), Math.min(config.reportIntervalMs, 1000));
   statusTimer.unref();
 
-  const watcher = createRouteWatcher({ source: client, router: r, store, logger, routerId });
-  const stopWatching = new AbortController();
-  const watching = watcher.run(stopWatching.signal);
-
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping: finishing requests in flight');
-    stopWatching.abort();
+    const watching = link!.stopWatching();
     await r.close();
     clearInterval(statusTimer);
     await watching;
     await reporter.stop();
-    // Best effort, briefly: a control plane that is down has nobody to wait for this router anyway.
-    await client.routerLeave(routerId, AbortSignal.timeout(2000)).catch(() => undefined);
-    await client.close();
+    await link!.close();
     // The last counters reach the primary before the worker goes, so its totals never lose requests.
     if (process.send !== undefined && process.connected) await new Promise<void>((resolve) => process.send!(status(), () => resolve()));
     process.exit(0);
