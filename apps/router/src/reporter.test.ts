@@ -132,6 +132,7 @@ describe('createReporter', () => {
     const last = s.target.reports.at(-1)!;
     expect(last.lines.map((l) => l.line)).toEqual(['l1', 'l2', 'l3']);
     expect(last.dropped).toBe(2);
+    expect(last.droppedByApp).toEqual({ a: 2 });
     expect(last.metrics).toEqual([metrics('a', [0, 5, 0, 1, 0], [6])]);
     expect(s.infos).toContain('control plane accepts reports again');
     expect(s.reporter.stats()).toEqual({ pending: 0, dropped: 0, failures: 0 });

@@ -85,6 +85,8 @@ export function createReporter(deps: ReporterDeps): Reporter {
   /** Lines of the report in flight, or of one that failed; they count against the bound until acknowledged. */
   let unacked: Lines | null = null;
   let dropped = 0;
+  /** `dropped`, app by app (as many entries as apps at most). */
+  const droppedByApp = new Map<string, number>();
   let acked = new Map<string, AppRequestMetrics>();
   let failures = 0;
   let timer: TimerHandle | null = null;
@@ -93,9 +95,10 @@ export function createReporter(deps: ReporterDeps): Reporter {
   let early = false;
 
   /** After a line was queued (`kept`) or not. */
-  const queued = (kept: boolean): void => {
+  const queued = (kept: boolean, app: string): void => {
     if (!kept) {
       dropped++;
+      droppedByApp.set(app, (droppedByApp.get(app) ?? 0) + 1);
     } else if (timer !== null && !early && failures === 0 && queue.length >= earlyLines) {
       // Busy: report now rather than drop lines before the next tick.
       early = true;
@@ -104,10 +107,10 @@ export function createReporter(deps: ReporterDeps): Reporter {
     }
   };
   const accessLog: RecordingAccessLogSink = Object.assign(
-    (app: string, line: string) => queued(queue.length + (unacked?.count ?? 0) < maxLines && queue.push(app, lineTime(), line)),
+    (app: string, line: string) => queued(queue.length + (unacked?.count ?? 0) < maxLines && queue.push(app, lineTime(), line), app),
     {
       // The router hands over records: their lines are encoded straight into the queue.
-      record: (app: string, record: AccessRecord) => queued(queue.length + (unacked?.count ?? 0) < maxLines && queue.pushRecord(app, lineTime(), record)),
+      record: (app: string, record: AccessRecord) => queued(queue.length + (unacked?.count ?? 0) < maxLines && queue.pushRecord(app, lineTime(), record), app),
     },
   );
 
@@ -118,11 +121,13 @@ export function createReporter(deps: ReporterDeps): Reporter {
     const lines = join(unacked, queue.take());
     unacked = lines;
     const droppedSent = dropped;
+    const byAppSent = droppedByApp.size > 0 ? new Map(droppedByApp) : null;
+    const byAppJson = byAppSent === null ? '' : `,"droppedByApp":${JSON.stringify(Object.fromEntries(byAppSent))}`;
     // A RouterReport, assembled around the queue's JSON rather than serialised from objects.
     const json = Buffer.concat([
       Buffer.from(`{"router":${JSON.stringify(routerId)},"lines":[`),
       lines.json,
-      Buffer.from(`],"dropped":${droppedSent},"metrics":${JSON.stringify(metrics)}}`),
+      Buffer.from(`],"dropped":${droppedSent}${byAppJson},"metrics":${JSON.stringify(metrics)}}`),
     ]);
     // A timer cleared at the end rather than AbortSignal.timeout(), whose signal (and the request it
     // holds) would live for the whole timeout after every report.
@@ -133,6 +138,11 @@ export function createReporter(deps: ReporterDeps): Reporter {
       acked = new Map(snapshot.map((m) => [m.app, m]));
       unacked = null;
       dropped -= droppedSent;
+      for (const [app, n] of byAppSent ?? []) {
+        const left = (droppedByApp.get(app) ?? 0) - n;
+        if (left > 0) droppedByApp.set(app, left);
+        else droppedByApp.delete(app);
+      }
       if (failures > 0) logger.info({ failures }, 'control plane accepts reports again');
       failures = 0;
     } catch (err) {

@@ -65,7 +65,7 @@ export interface ApiContext {
   metrics: RouterMetrics;
   counters: PlatformCounters;
   /** Where the routers' access-log lines go (the apps' log streams). */
-  routerLines: (lines: RouterLogLine[], dropped: number) => void;
+  routerLines: (lines: RouterLogLine[], dropped: number, droppedByApp?: Record<string, number>) => void;
   /** The apps' log streams and drains. */
   logs: LogService;
   /** The API's events in an app's log stream (`paas[api]`). */

@@ -44,7 +44,7 @@ export interface ControlPlaneDeps {
   /** Counters of platform events for `/metrics`, updated by the caller. */
   counters?: PlatformCounters;
   /** Where routers' access-log lines go; the apps' log streams (`logs`) when absent. */
-  routerLines?: (lines: RouterLogLine[], dropped: number) => void;
+  routerLines?: (lines: RouterLogLine[], dropped: number, droppedByApp?: Record<string, number>) => void;
   /** The apps' log streams and drains; an in-memory one (closed with the plane) when absent. */
   logs?: LogService;
   logger: Logger;
@@ -136,7 +136,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
     outputs,
     metrics: new RouterMetrics(),
     counters: deps.counters ?? { dynoCrashes: 0 },
-    routerLines: deps.routerLines ?? createRouterLineSink(store, logs, logger),
+    routerLines: deps.routerLines ?? createRouterLineSink(store, logs, logger, clock),
     logs,
     appLog,
     artifacts: deps.artifacts,

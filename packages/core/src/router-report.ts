@@ -8,6 +8,8 @@ export interface RouterReport {
   lines: RouterLogLine[];
   /** Lines the router had to drop because the control plane could not keep up (reported as L10). */
   dropped: number;
+  /** Of `dropped`, how many per app (absent when none): each app's log says so with an L10 line. */
+  droppedByApp?: Record<string, number>;
   metrics: AppRequestMetrics[];
 }
 

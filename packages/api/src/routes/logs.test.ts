@@ -131,6 +131,20 @@ describe('app logs API', () => {
     expect((await plane.api.inject({ url: '/apps/shop/log-drains', headers: auth })).json()).toHaveLength(3);
   });
 
+  it('says in the app log how many router lines a router had to drop (L10), and refuses bad counts', async () => {
+    const { plane } = setup();
+    await plane.api.inject({ method: 'POST', url: '/apps', headers: auth, payload: { name: 'busy' } });
+    const report = (droppedByApp: unknown) =>
+      plane.api.inject({ method: 'POST', url: '/router/reports', headers: auth, payload: { router: 'r', dropped: 7, droppedByApp, metrics: [], lines: [] } });
+    expect((await report({ busy: 7, 'no-such-app': 3 })).statusCode).toBe(204);
+    await committed();
+    expect((await logs(plane, 'busy')).map((l) => `${l.dyno}: ${l.message}`)).toEqual([
+      'router: Error L10 (output buffer overflow): 7 router lines dropped while the control plane could not take them.',
+    ]);
+    expect((await report({ busy: 0 })).statusCode).toBe(422);
+    expect((await report({ busy: 'x' })).statusCode).toBe(422);
+  });
+
   it("forgets a destroyed app's lines", async () => {
     const { plane } = setup();
     await plane.api.inject({ method: 'POST', url: '/apps', headers: auth, payload: { name: 'gone' } });

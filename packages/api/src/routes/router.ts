@@ -60,6 +60,7 @@ export function routerRoutes(app: FastifyInstance, ctx: ApiContext): void {
           properties: {
             router: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
             dropped: { type: 'integer', minimum: 0 },
+            droppedByApp: { type: 'object', maxProperties: 10_000, propertyNames: { maxLength: 64 }, additionalProperties: { type: 'integer', minimum: 1 } },
             lines: {
               type: 'array',
               maxItems: 100_000,
@@ -91,7 +92,7 @@ export function routerRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request, reply) => {
       ctx.metrics.record(request.body.metrics);
-      ctx.routerLines(request.body.lines, request.body.dropped);
+      ctx.routerLines(request.body.lines, request.body.dropped, request.body.droppedByApp);
       return reply.status(204).send();
     },
   );
