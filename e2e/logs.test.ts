@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogDrain, LogLine } from '@paas/core';
 import { appName, copyFixture } from './support/apps.js';
 import { CliProcess } from './support/cli-process.js';
+import { deployedApp } from './support/deployed-app.js';
 import { HttpsReceiver, SyslogReceiver, selfSignedCert } from './support/drain-receivers.js';
 import { until } from './support/http.js';
 import { Platform } from './support/platform.js';
@@ -181,5 +182,32 @@ describe('app logs: paas logs, --tail, filters, restarts, drains', () => {
     const bad = await platform.paas(['drains:add', 'ftp://example.com/x', '-a', app]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Invalid drain URL/);
+  });
+});
+
+describe('router lines while the control plane is away', () => {
+  // A small bound, so that the outage below overflows it.
+  const platform = new Platform({ PAAS_ROUTER_REPORT_MAX_LINES: '20' });
+  const { app } = deployedApp(platform, 'node-basic', 'e2e-l10');
+
+  it('keeps the bound of lines, and says in the app log how many it dropped (L10)', async () => {
+    await platform.stopPaasd();
+    for (let i = 0; i < 100; i++) expect((await platform.request(app, `/outage-${i}`)).status).toBe(200);
+    await platform.startPaasd();
+    const routerLines = await until(
+      'the kept lines and the L10 line',
+      async () =>
+        (await platform.paasOk(['logs', '-a', app, '--dyno', 'router', '-n', '1500', '--json'])).stdout
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as LogLine),
+      (lines) => lines.some((l) => l.message.startsWith('Error L10')),
+      30_000,
+    );
+    const outage = routerLines.filter((l) => l.message.includes('path="/outage-'));
+    expect(outage.map((l) => /path="\/outage-(\d+)"/.exec(l.message)![1])).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    expect(routerLines.filter((l) => l.message.startsWith('Error L10')).map((l) => l.message)).toEqual([
+      'Error L10 (output buffer overflow): 80 router lines dropped while the control plane could not take them.',
+    ]);
   });
 });

@@ -1,6 +1,5 @@
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appName, copyFixture } from './support/apps.js';
+import { describe, expect, it } from 'vitest';
+import { deployedApp } from './support/deployed-app.js';
 import { until } from './support/http.js';
 import { startLoad } from './support/load.js';
 import { Platform, type RouterHealth } from './support/platform.js';
@@ -12,22 +11,7 @@ import { Platform, type RouterHealth } from './support/platform.js';
  */
 describe('router reload and restart under load', () => {
   const platform = new Platform({ PAAS_ROUTER_WORKERS: '2' }, true);
-  let app = '';
-  let dir = '';
-
-  beforeAll(async () => {
-    await platform.start();
-    app = appName('e2e-reload');
-    dir = copyFixture('node-basic');
-    await platform.paasOk(['apps:create', app], { cwd: dir });
-    await platform.paasOk(['push'], { cwd: dir });
-  });
-
-  afterAll(async () => {
-    await platform.paas(['apps:destroy', app, '--confirm', app]);
-    await platform.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { app } = deployedApp(platform, 'node-basic', 'e2e-reload');
 
   it('replaces every router worker process three times (SIGHUP) under 20 keep-alive clients with zero failed requests', async () => {
     const first = await platform.routerHealth();
