@@ -8,7 +8,7 @@ import type { AppSpec, OneOffDyno, OneOffRequest } from '@paas/dyno-manager';
 import type { CompileRequest } from '@paas/slug-compiler';
 import { createStore } from '@paas/store';
 import type { AppArtifacts } from './context.js';
-import { createControlPlane, type ControlPlane } from './control-plane.js';
+import { createControlPlane, type ControlPlane, type ControlPlaneDeps } from './control-plane.js';
 
 /** Artifacts that are never on disk: every operation succeeds and removes nothing. */
 export const noArtifacts: AppArtifacts = {
@@ -20,6 +20,33 @@ export const noArtifacts: AppArtifacts = {
 
 export const TOKEN = 'test-token-0123456789';
 export const auth = { authorization: `Bearer ${TOKEN}` };
+
+type PlaneOptions = ControlPlaneDeps['options'];
+
+/** The control plane's options in tests: small limits, paths under `dir`. */
+export function testApiOptions(dir: string, adminToken: string, overrides: Partial<PlaneOptions> = {}): PlaneOptions {
+  return {
+    domain: 'localhost',
+    version: 'test',
+    sourcesDir: join(dir, 'sources'),
+    maxSourceBytes: 1024,
+    maxJsonBodyBytes: 64 * 1024,
+    maxRouterWaitSeconds: 55,
+    routes: { syncTimeoutMs: 1000, routerStaleMs: 60_000 },
+    outputsDir: join(dir, 'outputs'),
+    maxOutputBytes: 1024 * 1024,
+    releaseTimeoutMs: 60_000,
+    keepReleases: 5,
+    loginAttempts: 5,
+    loginWindowMs: 60_000,
+    maxConfigBytes: 1024,
+    adminToken,
+    adminEmail: 'admin@test',
+    webUrl: (app) => `http://${app}.localhost/`,
+    stack: 'paas/stack:test',
+    ...overrides,
+  };
+}
 
 export interface Behaviour {
   compile?: (req: CompileRequest, out: (l: string) => void) => Promise<void>;
@@ -82,26 +109,7 @@ export function setup(behaviour: Behaviour = {}) {
     artifacts: { ...noArtifacts, removeApp: async (app) => void artifactsRemoved.push(app.name) },
     logger: silentLogger,
     clock: behaviour.clock ?? systemClock,
-    options: {
-      domain: 'localhost',
-      version: 'test',
-      sourcesDir: join(dir, 'sources'),
-      maxSourceBytes: 1024,
-      maxJsonBodyBytes: 64 * 1024,
-      maxRouterWaitSeconds: 55,
-      routes: { syncTimeoutMs: 1000, routerStaleMs: 60_000 },
-      outputsDir: join(dir, 'outputs'),
-      maxOutputBytes: 1024 * 1024,
-      releaseTimeoutMs: 60_000,
-      keepReleases: 5,
-      loginAttempts: 5,
-      loginWindowMs: 60_000,
-      maxConfigBytes: 100,
-      adminToken: TOKEN,
-      adminEmail: 'admin@test',
-      webUrl: (app) => `http://${app}.localhost/`,
-      stack: 'paas/stack:test',
-    },
+    options: testApiOptions(dir, TOKEN, { maxConfigBytes: 100 }),
   });
   cleanups.push(async () => {
     await plane.close();

@@ -8,7 +8,7 @@ import { DEFAULT_DYNO_SIZES, silentLogger, systemClock, type Clock } from '@paas
 import type { AppSpec, DynoStatus, OneOffDyno, OneOffRequest, RestartTarget } from '@paas/dyno-manager';
 import { createStore, type AppRecord, type Store } from '@paas/store';
 import { createControlPlane, type ControlPlane } from '../control-plane.js';
-import { noArtifacts } from '../control-plane.harness.js';
+import { noArtifacts, testApiOptions } from '../control-plane.harness.js';
 
 export const TOKEN = 'dyno-test-token-0123456789';
 export const auth = { authorization: `Bearer ${TOKEN}` };
@@ -112,26 +112,7 @@ export function setupDynos(options: { clock?: Clock; rendezvousMs?: number } = {
     artifacts: noArtifacts,
     logger: silentLogger,
     clock: options.clock ?? systemClock,
-    options: {
-      domain: 'localhost',
-      version: 'test',
-      sourcesDir: join(dir, 'sources'),
-      maxSourceBytes: 1024,
-      maxJsonBodyBytes: 64 * 1024,
-      maxRouterWaitSeconds: 55,
-      routes: { syncTimeoutMs: 1000, routerStaleMs: 60_000 },
-      outputsDir: join(dir, 'outputs'),
-      maxOutputBytes: 1024 * 1024,
-      releaseTimeoutMs: 60_000,
-      keepReleases: 5,
-      loginAttempts: 5,
-      loginWindowMs: 60_000,
-      maxConfigBytes: 1024,
-      adminToken: TOKEN,
-      adminEmail: 'admin@test',
-      webUrl: (app) => `http://${app}.localhost/`,
-      stack: 'paas/stack:test',
-    },
+    options: testApiOptions(dir, TOKEN),
   });
   const app = store.createApp('shop');
   store.setConfig(app.id, { GREETING: 'hi' });
