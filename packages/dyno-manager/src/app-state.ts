@@ -1,30 +1,17 @@
-import type { DynoState, RouteBackend, TimerHandle } from '@paas/core';
+import type { RouteBackend, TimerHandle } from '@paas/core';
 import type { CrashRecord } from './backoff.js';
-import type { OneOffRecord } from './one-off-record.js';
+import { containerStatus, type DynoContainerRecord, type OneOffRecord } from './one-off-record.js';
 import type { AppSpec, DynoStatus } from './types.js';
 
-/** One dyno: one container. */
-export interface DynoRecord {
-  /** Container id. */
-  id: string;
-  name: string;
-  type: string;
-  index: number;
-  releaseId: string;
-  releaseVersion: number;
-  command: string;
-  size: string;
-  state: DynoState;
-  since: number;
-  createdAt: number;
+/**
+ * A dyno of the formation. Adopted: found running when the manager started, so its boot is not news
+ * for the app's log. Stopping: its exit is not a crash, and it takes no traffic.
+ */
+export interface DynoRecord extends DynoContainerRecord {
   /** Address on the dynos' network, once started. */
   ip: string | undefined;
   /** Started by a deploy that has not swapped the routes yet. */
   candidate: boolean;
-  /** The manager is stopping (or has decided to stop) it: its exit is not a crash, and it takes no traffic. */
-  stopping: boolean;
-  /** Found running when the manager started: its boot is not news for the app's log. */
-  adopted: boolean;
   /** The engine reported an OOM kill; its exit is an R15. */
   oom: boolean;
   /** Someone else sent it SIGTERM: the engine shutting down, or an operator's `docker stop`. */
@@ -116,18 +103,7 @@ export function backendOf(app: AppState, rec: DynoRecord, port: number): RouteBa
 }
 
 export function toDynoStatus(app: AppState, rec: DynoRecord, port: number): DynoStatus {
-  const status: DynoStatus = {
-    id: rec.id,
-    name: rec.name,
-    type: rec.type,
-    state: rec.state,
-    command: rec.command,
-    size: rec.size,
-    release: { id: rec.releaseId, version: rec.releaseVersion },
-    since: rec.since,
-    createdAt: rec.createdAt,
-    backend: backendOf(app, rec, port),
-  };
+  const status = containerStatus(rec, backendOf(app, rec, port));
   if (rec.state === 'crashed') {
     if (rec.restartAt !== undefined) status.restartAt = rec.restartAt;
     if (rec.exitCode !== undefined) status.exitCode = rec.exitCode;

@@ -38,17 +38,8 @@ export const DYNO_LOG_MAX_BYTES = 10 * 1024 * 1024;
 
 export function buildDynoContainerSpec(input: DynoContainerInput): ContainerSpec {
   const { spec, type, index, size } = input;
-  const name = `${type}.${index}`;
-  const identity: DynoIdentity = {
-    appId: spec.app.id,
-    appName: spec.app.name,
-    releaseId: spec.release.id,
-    releaseVersion: spec.release.version,
-    type,
-    index,
-    name,
-    size: size.name,
-  };
+  const identity = identityOf(spec, type, index, size);
+  const name = identity.name;
   return {
     name: input.containerName,
     image: spec.release.image,
@@ -56,16 +47,7 @@ export function buildDynoContainerSpec(input: DynoContainerInput): ContainerSpec
     // PORT and DYNO are the platform's: a config var of the same name must not redirect the router.
     env: { ...spec.env, PORT: String(input.port), DYNO: name },
     labels: { ...formatDynoLabels(identity), ...input.selector },
-    user: 'dyno',
-    workingDir: '/app',
-    network: input.network,
-    init: true,
-    hardened: true,
-    logMaxBytes: DYNO_LOG_MAX_BYTES,
-    memoryBytes: size.memoryBytes,
-    cpuShares: size.cpuShares,
-    pidsLimit: size.pidsLimit,
-    stopTimeoutSec: Math.ceil(input.stopTimeoutMs / 1000),
+    ...runSettings(input, size),
   };
 }
 
@@ -87,17 +69,8 @@ export interface OneOffContainerInput {
 export function buildOneOffContainerSpec(input: OneOffContainerInput): ContainerSpec {
   const { request, index, size } = input;
   const { spec } = request;
-  const name = `${request.type}.${index}`;
-  const identity: DynoIdentity = {
-    appId: spec.app.id,
-    appName: spec.app.name,
-    releaseId: spec.release.id,
-    releaseVersion: spec.release.version,
-    type: request.type,
-    index,
-    name,
-    size: size.name,
-  };
+  const identity = identityOf(spec, request.type, index, size);
+  const name = identity.name;
   const attached = request.attach !== undefined;
   return {
     name: input.containerName,
@@ -112,6 +85,28 @@ export function buildOneOffContainerSpec(input: OneOffContainerInput): Container
       TINI_KILL_PROCESS_GROUP: '1',
     },
     labels: { ...input.selector, ...formatDynoLabels(identity, ONE_OFF_KIND), ...(attached ? { [DYNO_LABELS.attached]: '1' } : {}) },
+    ...runSettings(input, size),
+    tty: request.attach?.tty ?? false,
+    openStdin: attached,
+  };
+}
+
+function identityOf(spec: Pick<AppSpec, 'app' | 'release'>, type: string, index: number, size: DynoSize): DynoIdentity {
+  return {
+    appId: spec.app.id,
+    appName: spec.app.name,
+    releaseId: spec.release.id,
+    releaseVersion: spec.release.version,
+    type,
+    index,
+    name: `${type}.${index}`,
+    size: size.name,
+  };
+}
+
+/** How every dyno runs, formation or one-off: the unprivileged user, hardened, within its size. */
+function runSettings(input: { network: string; stopTimeoutMs: number }, size: DynoSize): Partial<ContainerSpec> {
+  return {
     user: 'dyno',
     workingDir: '/app',
     network: input.network,
@@ -122,8 +117,6 @@ export function buildOneOffContainerSpec(input: OneOffContainerInput): Container
     cpuShares: size.cpuShares,
     pidsLimit: size.pidsLimit,
     stopTimeoutSec: Math.ceil(input.stopTimeoutMs / 1000),
-    tty: request.attach?.tty ?? false,
-    openStdin: attached,
   };
 }
 

@@ -1,8 +1,8 @@
-import type { DynoState, TimerHandle } from '@paas/core';
+import type { DynoState, RouteBackend, TimerHandle } from '@paas/core';
 import type { DynoStatus } from './types.js';
 
-/** A one-off dyno (`run.N`, `release.N`): one container, never restarted, removed once it exits. */
-export interface OneOffRecord {
+/** What every dyno's record holds, formation or one-off: one container. */
+export interface DynoContainerRecord {
   /** Container id. */
   id: string;
   name: string;
@@ -12,19 +12,17 @@ export interface OneOffRecord {
   releaseVersion: number;
   command: string;
   size: string;
-  /** `starting` until the engine started it, `up` while it runs; it is forgotten once it exits. */
   state: DynoState;
   since: number;
   createdAt: number;
-  /** Found running when the manager started: nobody is attached, and its app may be gone. */
+  /** Found running when the manager started. */
   adopted: boolean;
-  /** The manager is killing it (time to live, stop, app removed). */
+  /** The manager is stopping (or has decided to stop) it. */
   stopping: boolean;
-  /** Kills it when its time to live runs out. */
-  killTimer: TimerHandle | undefined;
 }
 
-export function oneOffStatus(rec: OneOffRecord): DynoStatus {
+/** The status every dyno shares; the caller adds what is particular to its kind. */
+export function containerStatus(rec: DynoContainerRecord, backend: RouteBackend | undefined): DynoStatus {
   return {
     id: rec.id,
     name: rec.name,
@@ -35,9 +33,22 @@ export function oneOffStatus(rec: OneOffRecord): DynoStatus {
     release: { id: rec.releaseId, version: rec.releaseVersion },
     since: rec.since,
     createdAt: rec.createdAt,
-    backend: undefined,
-    oneOff: true,
+    backend,
   };
+}
+
+/**
+ * A one-off dyno (`run.N`, `release.N`): never restarted, removed once it exits. Its `state` is
+ * `starting` until the engine started it, `up` while it runs; it is forgotten once it exits. Adopted:
+ * nobody is attached, and its app may be gone. Stopping: time to live, stop, or app removed.
+ */
+export interface OneOffRecord extends DynoContainerRecord {
+  /** Kills it when its time to live runs out. */
+  killTimer: TimerHandle | undefined;
+}
+
+export function oneOffStatus(rec: OneOffRecord): DynoStatus {
+  return { ...containerStatus(rec, undefined), oneOff: true };
 }
 
 /** The lowest number free for a one-off dyno of `type`, among those running and those being created. */
