@@ -1,48 +1,33 @@
 // pnpm bench:deploy — time from `paas push` of the dependency-free Node app to its first correct
 // response through the router, warm (stack image present, not the app's first push). Prints the median.
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appName, copyFixture } from '../support/apps.js';
 import { Platform } from '../support/platform.js';
+import { runBench } from './bench-app.js';
 import { median, printTable } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
-async function main(): Promise<void> {
-  const platform = await new Platform().start();
-  const app = appName('bench-deploy');
-  const dir = copyFixture('node-basic');
-  try {
-    await platform.paasOk(['apps:create', app], { cwd: dir });
-    await platform.paasOk(['push'], { cwd: dir }); // warm-up: first build of the app
-    const pushToServed: number[] = [];
-    const pushExit: number[] = [];
-    for (let i = 2; i < RUNS + 2; i++) {
-      writeFileSync(join(dir, 'version.json'), JSON.stringify({ v: i }));
-      const start = performance.now();
-      const pushing = platform.paasOk(['push'], { cwd: dir }).then(() => performance.now() - start);
-      // First correct response: poll the router every 10 ms.
-      for (;;) {
-        const res = await platform.request(app).catch(() => undefined);
-        if (res?.body === `node-basic v${i}`) break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      pushToServed.push(performance.now() - start);
-      pushExit.push(await pushing);
+const platform = new Platform();
+runBench(platform, 'node-basic', 'bench-deploy', async (app, dir) => {
+  const pushToServed: number[] = [];
+  const pushExit: number[] = [];
+  for (let i = 2; i < RUNS + 2; i++) {
+    writeFileSync(join(dir, 'version.json'), JSON.stringify({ v: i }));
+    const start = performance.now();
+    const pushing = platform.paasOk(['push'], { cwd: dir }).then(() => performance.now() - start);
+    // First correct response: poll the router every 10 ms.
+    for (;;) {
+      const res = await platform.request(app).catch(() => undefined);
+      if (res?.body === `node-basic v${i}`) break;
+      await new Promise((r) => setTimeout(r, 10));
     }
-    printTable('paas push (no-dependency Node app, warm) — ms', [
-      ['push → first new response', pushToServed],
-      ['push → CLI exit 0', pushExit],
-    ]);
-    console.log(`\nmedian push → served: ${median(pushToServed).toFixed(0)} ms over ${RUNS} runs (target < 5000 ms)`);
-  } finally {
-    await platform.paas(['apps:destroy', app, '--confirm', app]);
-    await platform.stop();
-    rmSync(dir, { recursive: true, force: true });
+    pushToServed.push(performance.now() - start);
+    pushExit.push(await pushing);
   }
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
+  printTable('paas push (no-dependency Node app, warm) — ms', [
+    ['push → first new response', pushToServed],
+    ['push → CLI exit 0', pushExit],
+  ]);
+  console.log(`\nmedian push → served: ${median(pushToServed).toFixed(0)} ms over ${RUNS} runs (target < 5000 ms)`);
 });

@@ -1,9 +1,9 @@
 // pnpm bench:dynos — dyno start (container created → accepting on $PORT), crash → replacement serving,
 // scale-up of 10 web dynos, and `paas run` round trip, on a real engine. Prints medians.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { appName, copyFixture, dockerDynos } from '../support/apps.js';
+import { dockerDynos } from '../support/apps.js';
 import { Platform } from '../support/platform.js';
+import { runBench } from './bench-app.js';
 import { median, printTable } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -17,11 +17,9 @@ interface DynoJson {
   updated_at: string;
 }
 
-async function main(): Promise<void> {
-  // A dyno up for a second counts as a clean start, so every kill below is a first crash (restarted at once).
-  const platform = new Platform({ PAAS_DYNO_BACKOFF_RESET_MS: '1000' });
-  const app = appName('bench-dynos');
-  const dir = copyFixture('dynos');
+// A dyno up for a second counts as a clean start, so every kill below is a first crash (restarted at once).
+const platform = new Platform({ PAAS_DYNO_BACKOFF_RESET_MS: '1000' });
+runBench(platform, 'dynos', 'bench-dynos', async (app) => {
   const api = async (path: string, init: RequestInit = {}) => {
     const res = await fetch(`${platform.apiUrl}${path}`, {
       ...init,
@@ -43,75 +41,61 @@ async function main(): Promise<void> {
   };
   const upWeb = async (name: string, notId?: string) => (await dynos()).find((d) => d.name === name && d.state === 'up' && d.id !== notId);
 
-  try {
-    await platform.start();
-    await platform.paasOk(['apps:create', app], { cwd: dir });
-    await platform.paasOk(['push'], { cwd: dir });
-    await poll(() => upWeb('web.1'), 'web.1');
+  await poll(() => upWeb('web.1'), 'web.1');
 
-    // Dyno start: the engine's creation time of the container to the manager seeing it accept on $PORT.
-    const start: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      await scale(2);
-      const dyno = await poll(() => upWeb('web.2'), 'web.2');
-      const created = Date.parse(execFileSync('docker', ['inspect', '-f', '{{.Created}}', dyno.id]).toString().trim());
-      start.push(Date.parse(dyno.updated_at) - created);
-      await scale(1);
-    }
-
-    // Crash to replacement: `docker kill` of web.1 to the router answering from its replacement.
-    const replaced: number[] = [];
-    const replacedUp: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const old = await poll(() => upWeb('web.1'), 'web.1');
-      await new Promise((r) => setTimeout(r, 1_100));
-      const killedAt = performance.now();
-      execFileSync('docker', ['kill', old.id]);
-      const fresh = await poll(() => upWeb('web.1', old.id), 'a new web.1');
-      replacedUp.push(performance.now() - killedAt);
-      await poll(async () => {
-        const res = await platform.request(app).catch(() => undefined);
-        return res?.body === `web.1 ${fresh.id.slice(0, 12)}` ? true : undefined;
-      }, 'the router to serve the replacement');
-      replaced.push(performance.now() - killedAt);
-    }
-
-    // Scale-up of 10 web dynos: the request to all ten up (accepting, routed).
-    const scaleUp: number[] = [];
-    for (let i = 0; i < SCALE_RUNS; i++) {
-      await scale(0);
-      const sent = performance.now();
-      await scale(10);
-      await poll(async () => ((await dynos()).filter((d) => d.type === 'web' && d.state === 'up').length === 10 ? true : undefined), 'ten web dynos', 60_000);
-      scaleUp.push(performance.now() - sent);
-    }
+  // Dyno start: the engine's creation time of the container to the manager seeing it accept on $PORT.
+  const start: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await scale(2);
+    const dyno = await poll(() => upWeb('web.2'), 'web.2');
+    const created = Date.parse(execFileSync('docker', ['inspect', '-f', '{{.Created}}', dyno.id]).toString().trim());
+    start.push(Date.parse(dyno.updated_at) - created);
     await scale(1);
-
-    // `paas run echo hi` through the CLI: create, attach, run, exit, removal.
-    const run: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const t = performance.now();
-      await platform.paasOk(['run', '-a', app, 'echo', 'hi']);
-      run.push(performance.now() - t);
-    }
-
-    printTable('dynos (node web process, basic size) — ms', [
-      ['dyno start: container created → accepting on $PORT', start],
-      ['docker kill → replacement up', replacedUp],
-      ['docker kill → router serves the replacement', replaced],
-      ['scale-up web=0 → 10, all up', scaleUp],
-      ['paas run echo hi (CLI round trip)', run],
-    ]);
-    console.log(`\nmedian dyno start ${median(start).toFixed(0)} ms (target < 1000), replacement ${median(replaced).toFixed(0)} ms (target < 1500)`);
-    console.log(`containers left: ${dockerDynos(app).length} (web.1)`);
-  } finally {
-    await platform.paas(['apps:destroy', app, '--confirm', app]);
-    await platform.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
-}
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
+  // Crash to replacement: `docker kill` of web.1 to the router answering from its replacement.
+  const replaced: number[] = [];
+  const replacedUp: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const old = await poll(() => upWeb('web.1'), 'web.1');
+    await new Promise((r) => setTimeout(r, 1_100));
+    const killedAt = performance.now();
+    execFileSync('docker', ['kill', old.id]);
+    const fresh = await poll(() => upWeb('web.1', old.id), 'a new web.1');
+    replacedUp.push(performance.now() - killedAt);
+    await poll(async () => {
+      const res = await platform.request(app).catch(() => undefined);
+      return res?.body === `web.1 ${fresh.id.slice(0, 12)}` ? true : undefined;
+    }, 'the router to serve the replacement');
+    replaced.push(performance.now() - killedAt);
+  }
+
+  // Scale-up of 10 web dynos: the request to all ten up (accepting, routed).
+  const scaleUp: number[] = [];
+  for (let i = 0; i < SCALE_RUNS; i++) {
+    await scale(0);
+    const sent = performance.now();
+    await scale(10);
+    await poll(async () => ((await dynos()).filter((d) => d.type === 'web' && d.state === 'up').length === 10 ? true : undefined), 'ten web dynos', 60_000);
+    scaleUp.push(performance.now() - sent);
+  }
+  await scale(1);
+
+  // `paas run echo hi` through the CLI: create, attach, run, exit, removal.
+  const run: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    await platform.paasOk(['run', '-a', app, 'echo', 'hi']);
+    run.push(performance.now() - t);
+  }
+
+  printTable('dynos (node web process, basic size) — ms', [
+    ['dyno start: container created → accepting on $PORT', start],
+    ['docker kill → replacement up', replacedUp],
+    ['docker kill → router serves the replacement', replaced],
+    ['scale-up web=0 → 10, all up', scaleUp],
+    ['paas run echo hi (CLI round trip)', run],
+  ]);
+  console.log(`\nmedian dyno start ${median(start).toFixed(0)} ms (target < 1000), replacement ${median(replaced).toFixed(0)} ms (target < 1500)`);
+  console.log(`containers left: ${dockerDynos(app).length} (web.1)`);
 });

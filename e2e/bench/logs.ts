@@ -9,12 +9,11 @@
 //
 // Environment: BENCH_RATE (lines/s of the throughput run), BENCH_SECONDS (per run, default 5).
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogLine } from '@paas/core';
-import { appName, copyFixture } from '../support/apps.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { Platform } from '../support/platform.js';
+import { runBench } from './bench-app.js';
 import { percentile } from './stats.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 50_000);
@@ -79,31 +78,16 @@ async function run(platform: Platform, app: string, rate: number, seconds: numbe
   return { produced, received, gaps, rate: received / ((last - first) / 1000), latencies };
 }
 
-async function main(): Promise<void> {
-  // The budget is lifted for the throughput run; the latency run stays within the default one anyway.
-  const platform = await new Platform({ PAAS_LOG_RATE: '1000000', PAAS_LOG_LINES: '1500' }).start();
-  const app = appName('bench-logs');
-  const dir = copyFixture('log-ticker');
-  try {
-    await platform.paasOk(['apps:create', app], { cwd: dir });
-    await platform.paasOk(['push'], { cwd: dir });
-    const latency = await run(platform, app, 1000, SECONDS);
-    const throughput = await run(platform, app, RATE, SECONDS);
-    const fmt = (v: number) => `${v.toFixed(1)} ms`;
-    console.log(`\nlogs: dyno → paas logs --tail (${SECONDS} s per run)`);
-    console.log(`latency run (1000 lines/s): ${latency.received}/${latency.produced} lines, added latency median ${fmt(percentile(latency.latencies, 50))}, p99 ${fmt(percentile(latency.latencies, 99))}`);
-    console.log(
-      `throughput run (${RATE} lines/s written): ${throughput.received}/${throughput.produced} lines at the client, ${Math.round(throughput.rate)} lines/s, ` +
-        `${throughput.gaps} reported missed (client too slow), latency median ${fmt(percentile(throughput.latencies, 50))}, p99 ${fmt(percentile(throughput.latencies, 99))}`,
-    );
-  } finally {
-    await platform.paas(['apps:destroy', app, '--confirm', app]);
-    await platform.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
+// The budget is lifted for the throughput run; the latency run stays within the default one anyway.
+const platform = new Platform({ PAAS_LOG_RATE: '1000000', PAAS_LOG_LINES: '1500' });
+runBench(platform, 'log-ticker', 'bench-logs', async (app) => {
+  const latency = await run(platform, app, 1000, SECONDS);
+  const throughput = await run(platform, app, RATE, SECONDS);
+  const fmt = (v: number) => `${v.toFixed(1)} ms`;
+  console.log(`\nlogs: dyno → paas logs --tail (${SECONDS} s per run)`);
+  console.log(`latency run (1000 lines/s): ${latency.received}/${latency.produced} lines, added latency median ${fmt(percentile(latency.latencies, 50))}, p99 ${fmt(percentile(latency.latencies, 99))}`);
+  console.log(
+    `throughput run (${RATE} lines/s written): ${throughput.received}/${throughput.produced} lines at the client, ${Math.round(throughput.rate)} lines/s, ` +
+      `${throughput.gaps} reported missed (client too slow), latency median ${fmt(percentile(throughput.latencies, 50))}, p99 ${fmt(percentile(throughput.latencies, 99))}`,
+  );
 });
