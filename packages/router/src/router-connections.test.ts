@@ -1,21 +1,18 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { app, openRaw, parseLine, raw, send, startBackend, startRouter, table, waitFor, type TestRouter } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { app, cleanupAfterEach, openRaw, parseLine, raw, send, startBackend, startRouter, table, waitFor, type TestRouter } from './test-support.js';
 
 const HOST = 'myapp.localhost';
 const statusOf = (text: string) => Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
 
 /** Client connections on the router's own HTTP/1.1 implementation: persistence, framing, pipelining. */
 describe('router: client connections', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
+  const defer = cleanupAfterEach();
   async function setup(handler?: Parameters<typeof startBackend>[0], options: Parameters<typeof startRouter>[1] = {}): Promise<TestRouter> {
     const b = await startBackend(handler);
-    cleanup.push(() => b.close());
+    defer(() => b.close());
     const r = await startRouter(table(1, app('myapp', [HOST], [b.route()])), options);
-    cleanup.push(() => r.close());
+    defer(() => r.close());
     return r;
   }
   /** A dyno speaking raw bytes: `answer` gets each request head and returns what to write. */
@@ -38,12 +35,12 @@ describe('router: client connections', () => {
       s.on('error', () => {});
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
     return { port: (server.address() as AddressInfo).port, connections: () => connections };
   }
   async function routeTo(port: number): Promise<TestRouter> {
     const r = await startRouter(table(1, app('myapp', [HOST], [{ dyno: 'web.1', host: '127.0.0.1', port }])));
-    cleanup.push(() => r.close());
+    defer(() => r.close());
     return r;
   }
 

@@ -1,14 +1,13 @@
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   app,
+  closedAfterEach,
   openRaw,
   parseLine,
   send,
-  startBackend,
   startBlackhole,
-  startRouter,
   table,
   unusedPort,
   waitFor,
@@ -19,20 +18,7 @@ const HOST = 'myapp.localhost';
 const GET = `GET / HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;
 
 describe('router: error codes', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
-  async function router(...args: Parameters<typeof startRouter>): Promise<TestRouter> {
-    const r = await startRouter(...args);
-    cleanup.push(() => r.close());
-    return r;
-  }
-  async function backend(...args: Parameters<typeof startBackend>) {
-    const b = await startBackend(...args);
-    cleanup.push(() => b.close());
-    return b;
-  }
+  const { router, backend, defer } = closedAfterEach();
   const lastLine = (r: TestRouter) => parseLine(r.lines.at(-1)!.line);
 
   it('H12: no response head within requestTimeoutMs after the request was sent', async () => {
@@ -85,7 +71,7 @@ describe('router: error codes', () => {
   it('H17: the dyno answers something that is not HTTP', async () => {
     const bad: Server = createServer((s) => s.resume().end('SSH-2.0-OpenSSH\r\n\r\n'));
     await new Promise<void>((resolve) => bad.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise<void>((resolve) => bad.close(() => resolve())));
+    defer(() => new Promise<void>((resolve) => bad.close(() => resolve())));
     const port = (bad.address() as AddressInfo).port;
     const r = await router(table(1, app('myapp', [HOST], [{ dyno: 'web.1', host: '127.0.0.1', port }])));
     const res = await send(r.port, { host: HOST });
@@ -129,7 +115,7 @@ describe('router: error codes', () => {
 
   it('H19: a connection that does not open in connectTimeoutMs is retried elsewhere, else 503', async () => {
     const hole = await startBlackhole();
-    cleanup.push(() => hole.close());
+    defer(() => hole.close());
     const good = await backend();
     const r = await router(
       table(1, app('myapp', [HOST], [{ dyno: 'web.1', host: '127.0.0.1', port: hole.port }, good.route('web.2')])),
@@ -166,7 +152,7 @@ describe('router: error codes', () => {
       });
     });
     await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise<void>((resolve) => flaky.close(() => resolve())));
+    defer(() => new Promise<void>((resolve) => flaky.close(() => resolve())));
     const port = (flaky.address() as AddressInfo).port;
     const r = await router(table(1, app('myapp', [HOST], [{ dyno: 'web.1', host: '127.0.0.1', port }])));
     expect((await send(r.port, { host: HOST })).body).toBe('ok');

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { app, openRaw, startBackend, startRouter, table, type TestRouter } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { app, cleanupAfterEach, openRaw, startBackend, startRouter, table, type TestRouter } from './test-support.js';
 
 const HOST = 'myapp.localhost';
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;
@@ -8,10 +8,7 @@ const responses = (text: string) => text.split('HTTP/1.1 ').length - 1;
 
 /** Closing the router (a restart or an upgrade) answers what clients sent and races none of their requests. */
 describe('router: graceful close', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
+  const defer = cleanupAfterEach();
 
   /** A dyno whose `/slow` answers only when `release()` is called. */
   async function setup(options: Parameters<typeof startRouter>[1] = {}): Promise<TestRouter & { slowArrived: Promise<void>; release: () => void }> {
@@ -34,9 +31,9 @@ describe('router: graceful close', () => {
         res.end(`hello from ${req.url}`);
       }
     });
-    cleanup.push(() => b.close());
+    defer(() => b.close());
     const r = await startRouter(table(1, app('myapp', [HOST], [b.route()])), options);
-    cleanup.push(() => r.close());
+    defer(() => r.close());
     return { ...r, slowArrived, release };
   }
 

@@ -1,20 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { app, parseLine, startBackend, startRouter, table, waitFor, type TestRouter } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { app, cleanupAfterEach, parseLine, startBackend, startRouter, table, waitFor, type TestRouter } from './test-support.js';
 
 const HOST = 'myapp.localhost';
 
 describe('router: streaming', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
+  const defer = cleanupAfterEach();
   async function setup(handler: Parameters<typeof startBackend>[0]): Promise<TestRouter> {
     const b = await startBackend(handler);
-    cleanup.push(() => b.close());
+    defer(() => b.close());
     const r = await startRouter(table(1, app('myapp', [HOST], [b.route()])));
-    cleanup.push(() => r.close());
+    defer(() => r.close());
     return r;
   }
 

@@ -1,17 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { silentLogger } from '@paas/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROUTER_OPTIONS } from './options.js';
 import { createRouter } from './router.js';
-import { app, parseLine, send, startBackend, startRouter, table, waitFor, type TestBackend } from './test-support.js';
+import { app, cleanupAfterEach, parseLine, send, startBackend, startRouter, table, waitFor, type TestBackend } from './test-support.js';
 
 const HOST = 'myapp.localhost';
 
 describe('router: applying tables', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
+  const defer = cleanupAfterEach();
   async function backend(name: string, hold = false): Promise<TestBackend & { held: ServerResponse[] }> {
     const held: ServerResponse[] = [];
     const b = await startBackend((req: IncomingMessage, res: ServerResponse) => {
@@ -19,7 +16,7 @@ describe('router: applying tables', () => {
       if (hold) held.push(res);
       else res.end(name);
     });
-    cleanup.push(() => b.close());
+    defer(() => b.close());
     return Object.assign(b, { held });
   }
 
@@ -27,7 +24,7 @@ describe('router: applying tables', () => {
     const old = await backend('old', true);
     const next = await backend('new');
     const r = await startRouter(table(1, app('myapp', [HOST], [old.route()])));
-    cleanup.push(() => r.close());
+    defer(() => r.close());
     const parked = send(r.port, { host: HOST });
     await waitFor(() => old.held.length === 1);
 
@@ -47,7 +44,7 @@ describe('router: applying tables', () => {
   it('gives up waiting after drainTimeoutMs', async () => {
     const old = await backend('old', true);
     const r = await startRouter(table(1, app('myapp', [HOST], [old.route()])), { drainTimeoutMs: 200 });
-    cleanup.push(async () => {
+    defer(async () => {
       old.held[0]?.end();
       await r.close();
     });
@@ -62,7 +59,7 @@ describe('router: applying tables', () => {
   it('closes pooled connections to removed backends and ignores older tables', async () => {
     const b = await backend('one');
     const r = await startRouter(table(5, app('myapp', [HOST], [b.route()])));
-    cleanup.push(() => r.close());
+    defer(() => r.close());
     expect((await send(r.port, { host: HOST })).body).toBe('one');
     const connections = () => new Promise<number>((resolve) => b.server.getConnections((_e, n) => resolve(n)));
     expect(await connections()).toBe(1);
@@ -77,7 +74,7 @@ describe('router: applying tables', () => {
   it('keeps pooled connections and their reuse across tables that keep the backend', async () => {
     const b = await backend('one');
     const r = await startRouter(table(1, app('myapp', [HOST], [b.route()])));
-    cleanup.push(() => r.close());
+    defer(() => r.close());
     await send(r.port, { host: HOST });
     await r.router.applyTable(table(2, app('myapp', [HOST, 'other.localhost'], [b.route()])));
     expect((await send(r.port, { host: 'other.localhost' })).body).toBe('one');
@@ -90,9 +87,9 @@ describe('router: applying tables', () => {
 
   it('rejects listen on a port in use, and can listen again', async () => {
     const first = await startRouter(table(1));
-    cleanup.push(() => first.close());
+    defer(() => first.close());
     const second = createRouter({ options: DEFAULT_ROUTER_OPTIONS, logger: silentLogger });
-    cleanup.push(() => second.close());
+    defer(() => second.close());
     await expect(second.listen(first.port, '127.0.0.1')).rejects.toThrow(/EADDRINUSE/);
     expect(await second.listen(0, '127.0.0.1')).toBeGreaterThan(0);
   });

@@ -1,26 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { app, openRaw, parseLine, send, startBackend, startBlackhole, startRouter, table, waitFor, type TestRouter } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { app, closedAfterEach, openRaw, parseLine, send, startBlackhole, table, waitFor } from './test-support.js';
 
 const HOST = 'myapp.localhost';
 const statusOf = (text: string) => Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
 
 describe('router: slow peers, timeouts and table changes', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
-  async function router(...args: Parameters<typeof startRouter>): Promise<TestRouter> {
-    const r = await startRouter(...args);
-    cleanup.push(() => r.close());
-    return r;
-  }
-  async function backend(...args: Parameters<typeof startBackend>) {
-    const b = await startBackend(...args);
-    cleanup.push(() => b.close());
-    return b;
-  }
+  const { router, backend, defer } = closedAfterEach();
 
   it('H15: an upload that stalls for idleTimeoutMs is answered 503 and cut at the dyno too', async () => {
     let dynoSawAbort = false;
@@ -95,7 +82,7 @@ describe('router: slow peers, timeouts and table changes', () => {
 
   it('retries a request whose dyno left the table while it was connecting on the new table', async () => {
     const hole = await startBlackhole();
-    cleanup.push(() => hole.close());
+    defer(() => hole.close());
     const next = await backend((req, res) => {
       req.resume();
       res.end('new dyno');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { app, openRaw, parseLine, startBackend, startRouter, table, type TestBackend, type TestRouter } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { app, cleanupAfterEach, openRaw, parseLine, startBackend, startRouter, table, type TestBackend, type TestRouter } from './test-support.js';
 
 const HOST = 'myapp.localhost';
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
@@ -27,15 +27,12 @@ async function echoBackend(): Promise<TestBackend & { upgrades: string[][] }> {
 }
 
 describe('router: WebSockets', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanup.splice(0).reverse()) await c();
-  });
+  const defer = cleanupAfterEach();
   async function setup(): Promise<{ r: TestRouter; b: Awaited<ReturnType<typeof echoBackend>> }> {
     const b = await echoBackend();
-    cleanup.push(() => b.close());
+    defer(() => b.close());
     const r = await startRouter(table(1, app('myapp', [HOST], [b.route()])));
-    cleanup.push(() => r.close());
+    defer(() => r.close());
     return { r, b };
   }
 

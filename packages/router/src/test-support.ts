@@ -6,6 +6,7 @@ import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, 
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
+import { afterEach } from 'vitest';
 import type { AppRoute, Logger, RouteBackend, RouteTable } from '@paas/core';
 import { createRouter } from './router.js';
 import type { Router, RouterOptions } from './types.js';
@@ -272,4 +273,34 @@ export function parseLine(line: string): Record<string, string> {
     out[m[1]!] = v.startsWith('"') ? v.slice(1, -1) : v;
   }
   return out;
+}
+
+/**
+ * Registers an `afterEach` that runs what the test deferred, last first (routers before their
+ * backends); returns `defer`.
+ */
+export function cleanupAfterEach(): (close: () => Promise<void>) => void {
+  const pending: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of pending.splice(0).reverse()) await close();
+  });
+  return (close) => void pending.push(close);
+}
+
+/** `startRouter` and `startBackend` whose results are closed after each test. */
+export function closedAfterEach(): { router: typeof startRouter; backend: typeof startBackend; defer: (close: () => Promise<void>) => void } {
+  const defer = cleanupAfterEach();
+  return {
+    router: async (...args) => {
+      const r = await startRouter(...args);
+      defer(() => r.close());
+      return r;
+    },
+    backend: async (...args) => {
+      const b = await startBackend(...args);
+      defer(() => b.close());
+      return b;
+    },
+    defer,
+  };
 }
