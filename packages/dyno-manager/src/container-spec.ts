@@ -20,9 +20,8 @@ export function findDynoSize(sizes: readonly DynoSize[], name: string): DynoSize
   return sizes.find((s) => s.name.toLowerCase() === wanted);
 }
 
-export interface DynoContainerInput {
-  spec: AppSpec;
-  type: string;
+/** Where and how any dyno's container runs. */
+interface ContainerPlacement {
   index: number;
   size: DynoSize;
   containerName: string;
@@ -31,6 +30,11 @@ export interface DynoContainerInput {
   selector: Readonly<Record<string, string>>;
   port: number;
   stopTimeoutMs: number;
+}
+
+export interface DynoContainerInput extends ContainerPlacement {
+  spec: AppSpec;
+  type: string;
 }
 
 /** The engine keeps at most twice this of a dyno's output; the log service reads it as it comes. */
@@ -51,15 +55,8 @@ export function buildDynoContainerSpec(input: DynoContainerInput): ContainerSpec
   };
 }
 
-export interface OneOffContainerInput {
+export interface OneOffContainerInput extends ContainerPlacement {
   request: OneOffRequest;
-  index: number;
-  size: DynoSize;
-  containerName: string;
-  network: string;
-  selector: Readonly<Record<string, string>>;
-  port: number;
-  stopTimeoutMs: number;
 }
 
 /**
@@ -105,7 +102,7 @@ function identityOf(spec: Pick<AppSpec, 'app' | 'release'>, type: string, index:
 }
 
 /** How every dyno runs, formation or one-off: the unprivileged user, hardened, within its size. */
-function runSettings(input: { network: string; stopTimeoutMs: number }, size: DynoSize): Partial<ContainerSpec> {
+function runSettings(input: ContainerPlacement, size: DynoSize): Partial<ContainerSpec> {
   return {
     user: 'dyno',
     workingDir: '/app',
