@@ -11,10 +11,10 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { pino } from 'pino';
 import { systemClock, type AppRequestMetrics, type Logger } from '@paas/core';
-import { createRouter, type AccessLogSink, type Router } from '@paas/router';
+import { createRouter, type AccessLogSink } from '@paas/router';
 import { startAdminServer } from './admin-server.js';
 import { loadRouterConfig, type RouterConfig } from './config.js';
-import { startControlLink, type ControlLink } from './control-link.js';
+import { startControlLink } from './control-link.js';
 import { createReporter, type Reporter } from './reporter.js';
 import { decodePlan, encodePlan, planListen, type ListenPlan } from './listen-sockets.js';
 import { Supervisor } from './supervisor.js';
@@ -50,15 +50,14 @@ async function main(): Promise<void> {
 
 /** One worker: a router serving the primary's sockets, fed by the control plane. */
 async function runWorker(config: RouterConfig, logger: Logger): Promise<void> {
-  const plan = decodePlan(process.env.PAAS_ROUTER_LISTEN_PLAN ?? encodePlan({ http: config.port, https: config.tlsPort, activated: false }));
+  const planText = process.env.PAAS_ROUTER_LISTEN_PLAN;
+  const plan: ListenPlan = planText === undefined ? { http: config.port, https: config.tlsPort, activated: false } : decodePlan(planText);
   const routerId = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-  let router: Router | undefined;
-  let link: ControlLink | undefined;
+  // The router and the link are made below, before `reporter.start()`: nothing calls these earlier.
   const reporter: Reporter = createReporter({
-    // The link starts before the reporter does.
-    target: { routerReportJson: (json, signal) => link!.target.routerReportJson(json, signal) },
+    target: { routerReportJson: (json, signal) => link.target.routerReportJson(json, signal) },
     routerId,
-    metrics: () => router?.metrics() ?? [],
+    metrics: () => r.metrics(),
     clock: systemClock,
     logger,
     intervalMs: config.reportIntervalMs,
@@ -73,7 +72,6 @@ async function runWorker(config: RouterConfig, logger: Logger): Promise<void> {
     };
   }
   const r = createRouter({ options: config.options, logger, accessLog });
-  router = r;
   const store = createFileTableStore(config.tablePath);
   try {
     const saved = await store.load();
@@ -95,7 +93,7 @@ async function runWorker(config: RouterConfig, logger: Logger): Promise<void> {
     logger.error({ err: (err as Error).message, port: config.port, tlsPort: config.tlsPort, host: config.host }, 'cannot listen');
     process.exit(1);
   }
-  link = startControlLink({
+  const link = startControlLink({
     threadUrl: new URL('./control-link-thread.js', import.meta.url),
     settings: { apiUrl: config.apiUrl, apiToken: config.apiToken, userAgent: `paas-router/${VERSION}`, routerId, since: r.table().version, tablePath: config.tablePath },
     applyTable: (table) => r.applyTable(table),
@@ -112,23 +110,18 @@ async function runWorker(config: RouterConfig, logger: Logger): Promise<void> {
   const statusTimer = setInterval(() => process.send?.(status()), Math.min(config.reportIntervalMs, 1000));
   statusTimer.unref();
 
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+  onStopSignal(async (signal) => {
     logger.info({ signal }, 'stopping: finishing requests in flight');
-    const watching = link!.stopWatching();
+    const watching = link.stopWatching();
     await r.close();
     clearInterval(statusTimer);
     await watching;
     await reporter.stop();
-    await link!.close();
+    await link.close();
     // The last counters reach the primary before the worker goes, so its totals never lose requests.
     if (process.send !== undefined && process.connected) await new Promise<void>((resolve) => process.send!(status(), () => resolve()));
     process.exit(0);
-  };
-  process.once('SIGTERM', (s) => void stop(s));
-  process.once('SIGINT', (s) => void stop(s));
+  });
 }
 
 /**
@@ -189,17 +182,24 @@ async function runPrimary(config: RouterConfig, logger: Logger): Promise<void> {
   process.on('SIGHUP', () => {
     void supervisor.reload();
   });
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+  onStopSignal(async (signal) => {
     logger.info({ signal }, 'stopping the router workers');
     await supervisor.stop();
     await admin?.close();
     process.exit(0);
+  });
+}
+
+/** Runs `stop` once, at the first SIGTERM or SIGINT. */
+function onStopSignal(stop: (signal: NodeJS.Signals) => Promise<void>): void {
+  let stopping = false;
+  const once = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    void stop(signal);
   };
-  process.once('SIGTERM', (s) => void stop(s));
-  process.once('SIGINT', (s) => void stop(s));
+  process.once('SIGTERM', once);
+  process.once('SIGINT', once);
 }
 
 void main();
