@@ -40,13 +40,12 @@ export function startControlLink(deps: ControlLinkDeps): ControlLink {
   let failed: Error | null = null;
   const calls = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   const send = (message: ToThread, transfer?: ArrayBuffer[]) => worker.postMessage(message, transfer);
-  const call = (make: (id: number) => ToThread, transfer?: ArrayBuffer[], onId?: (id: number) => void): Promise<void> => {
+  /** Sends a request and resolves with the thread's `done` for its id. */
+  const call = (message: Exclude<ToThread, { type: 'abort' | 'applied' }>, transfer?: ArrayBuffer[]): Promise<void> => {
     if (failed !== null) return Promise.reject(failed);
-    const id = nextId++;
     return new Promise<void>((resolve, reject) => {
-      calls.set(id, { resolve, reject });
-      onId?.(id);
-      send(make(id), transfer);
+      calls.set(message.id, { resolve, reject });
+      send(message, transfer);
     });
   };
 
@@ -89,17 +88,17 @@ export function startControlLink(deps: ControlLinkDeps): ControlLink {
       routerReportJson(json, signal) {
         // A copy of just these bytes (the reporter's buffers are reused), moved to the thread without another copy.
         const bytes = new Uint8Array(json);
-        let id = 0;
+        const id = nextId++;
         const onAbort = () => send({ type: 'abort', id });
         signal?.addEventListener('abort', onAbort, { once: true });
-        return call((n) => ({ type: 'report', id: n, json: bytes }), [bytes.buffer], (n) => (id = n)).finally(() => signal?.removeEventListener('abort', onAbort));
+        return call({ type: 'report', id, json: bytes }, [bytes.buffer]).finally(() => signal?.removeEventListener('abort', onAbort));
       },
     },
-    stopWatching: () => call((id) => ({ type: 'stop-watching', id })).catch(() => undefined),
+    stopWatching: () => call({ type: 'stop-watching', id: nextId++ }).catch(() => undefined),
     async close() {
       if (closing) return;
       closing = true;
-      await call((id) => ({ type: 'leave', id })).catch(() => undefined);
+      await call({ type: 'leave', id: nextId++ }).catch(() => undefined);
       failed ??= new Error('the control link is closed');
       await worker.terminate();
     },

@@ -43,7 +43,7 @@ export class Supervisor {
   private lastGeneration = 1;
   private reloading: Promise<ReloadOutcome> | null = null;
   private reloadAgain = false;
-  private readyWaiters = new Set<() => void>();
+  private waiters = new Set<() => void>();
   private stopping = false;
   private reloads = 0;
 
@@ -58,7 +58,7 @@ export class Supervisor {
     const m = this.members.get(id);
     if (m === undefined || m.ready) return;
     m.ready = true;
-    for (const wake of [...this.readyWaiters]) wake();
+    for (const wake of [...this.waiters]) wake();
   }
 
   /** A worker process ended; one of the current generation that was not told to stop is replaced. */
@@ -66,7 +66,7 @@ export class Supervisor {
     const m = this.members.get(id);
     if (m === undefined) return;
     this.members.delete(id);
-    for (const wake of [...this.readyWaiters]) wake();
+    for (const wake of [...this.waiters]) wake();
     if (this.stopping || m.generation !== this.generation) return;
     this.deps.logger.error({ worker: id, pid: m.worker.pid, code, signal }, 'router worker exited; starting another');
     this.deps.clock.setTimeout(() => {
@@ -150,7 +150,7 @@ export class Supervisor {
     return new Promise((resolve) => {
       let timer: TimerHandle | undefined;
       const finish = (result: boolean) => {
-        this.readyWaiters.delete(check);
+        this.waiters.delete(check);
         if (timer !== undefined) this.deps.clock.clearTimeout(timer);
         resolve(result);
       };
@@ -158,7 +158,7 @@ export class Supervisor {
         if (done()) finish(true);
       };
       if (timeoutMs !== undefined) timer = this.deps.clock.setTimeout(() => finish(done()), timeoutMs);
-      this.readyWaiters.add(check);
+      this.waiters.add(check);
     });
   }
 }
