@@ -34,7 +34,9 @@ export function registerPush(program: Command, ctx: Context): void {
         const size = (await stat(tarball)).size;
         ctx.out.note(`Packing ${dir}... done, ${packed.files} files, ${formatBytes(size)} compressed`);
 
-        const source = await client.uploadSource(app, createReadStream(tarball).pipe(progress(ctx, size)), size);
+        const upload = progress(ctx, size);
+        const source = await client.uploadSource(app, createReadStream(tarball).pipe(upload.counter), size);
+        upload.done();
         const version = await gitCommit(dir);
         const build = await client.createBuild(app, { id: source.id, ...(version ? { version } : {}) });
         for await (const chunk of client.buildOutput(app, build.id)) ctx.out.stdout.write(chunk);
@@ -45,12 +47,16 @@ export function registerPush(program: Command, ctx: Context): void {
     });
 }
 
-/** Reports upload progress: a live percentage on a terminal, one line otherwise. */
-function progress(ctx: Context, total: number): Transform {
+/**
+ * Reports upload progress: a live percentage on a terminal as bytes pass `counter`, and a last line
+ * from `done()` once the API has accepted the upload. (Not from the stream's end: the HTTP client may
+ * stop reading the body once it has sent the declared length, and then the stream never ends.)
+ */
+function progress(ctx: Context, total: number): { counter: Transform; done: () => void } {
   let sent = 0;
   let lastPercent = -1;
   const tty = Boolean(ctx.out.stderr.isTTY);
-  return new Transform({
+  const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       sent += chunk.length;
       const percent = Math.floor((sent / total) * 100);
@@ -60,11 +66,9 @@ function progress(ctx: Context, total: number): Transform {
       }
       cb(null, chunk);
     },
-    flush(cb) {
-      ctx.out.stderr.write(`${tty ? '\r' : ''}Uploading source... done, ${formatBytes(sent)}${tty ? '   ' : ''}\n`);
-      cb();
-    },
   });
+  const done = () => ctx.out.stderr.write(`${tty ? '\r' : ''}Uploading source... done, ${formatBytes(total)}${tty ? '   ' : ''}\n`);
+  return { counter, done };
 }
 
 /** The build once it and its release have finished (the output stream ends then; this covers a cut stream). */
